@@ -1,0 +1,134 @@
+package io.densefractal.analysis;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Convolution;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.util.Pair;
+import io.densefractal.models.ModelOptions;
+import io.densefractal.models.ModelSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Per-layer output shapes, parameters and MACs of a model, with totals. MACs follow torchvision's
+ * convention: multiply-adds of convolutions and linear layers only, for one image.
+ *
+ * @param model model name
+ * @param inputShape the summarised input (batch 1)
+ * @param layers every leaf layer, in forward order
+ * @param params trainable parameters, equal to torch's {@code sum(p.numel() for p in parameters())}
+ * @param buffers non-trainable values (BatchNorm running mean and variance)
+ * @param macs total multiply-accumulates
+ */
+public record ModelSummary(
+    String model, Shape inputShape, List<LayerSummary> layers, long params, long buffers, long macs) {
+
+  public ModelSummary {
+    layers = List.copyOf(layers);
+  }
+
+  /**
+   * Builds {@code spec} with {@code options} and summarises it for a square input of {@code size}.
+   * Parameters are allocated as zeros (no random init: only shapes matter) and freed on return.
+   */
+  public static ModelSummary of(ModelSpec spec, ModelOptions options, int size) {
+    Block block = spec.create(options);
+    block.setInitializer(Initializer.ZEROS, p -> true);
+    Shape input = new Shape(1, options.inChannels(), size, size);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      block.initialize(manager, DataType.FLOAT32, input);
+      return of(spec.name(), block, input);
+    }
+  }
+
+  /** Summarises a block already initialised for {@code input}. */
+  public static ModelSummary of(String name, Block block, Shape input) {
+    List<LayerSummary> layers = new ArrayList<>();
+    walk(block, "", layers);
+    long params = 0;
+    long macs = 0;
+    for (LayerSummary l : layers) {
+      params += l.params();
+      macs += l.macs();
+    }
+    long buffers = 0;
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      if (!p.getValue().requiresGradient()) {
+        buffers += p.getValue().getArray().getShape().size();
+      }
+    }
+    return new ModelSummary(name, input, layers, params, buffers, macs);
+  }
+
+  private static void walk(Block block, String prefix, List<LayerSummary> out) {
+    if (block.getChildren().isEmpty()) {
+      out.add(leaf(block, prefix.isEmpty() ? "" : prefix.substring(0, prefix.length() - 1)));
+      return;
+    }
+    int position = 1;
+    for (Pair<String, Block> child : block.getChildren()) {
+      String name = child.getKey().substring(String.format(Locale.ROOT, "%02d", position++).length());
+      walk(child.getValue(), prefix + name + ".", out);
+    }
+  }
+
+  private static LayerSummary leaf(Block block, String name) {
+    Shape in = block.getInputShapes()[0];
+    Shape out = block.getOutputShapes(new Shape[] {in})[0];
+    long params = 0;
+    for (Pair<String, Parameter> p : block.getDirectParameters()) {
+      if (p.getValue().requiresGradient()) {
+        params += p.getValue().getArray().getShape().size();
+      }
+    }
+    long macs = 0;
+    if (block instanceof Convolution || block instanceof Linear) {
+      long weights = block.getDirectParameters().get("weight").getArray().getShape().size();
+      // Each output position (spatial location, or row of a linear layer) costs one MAC per
+      // weight feeding one output channel: weights / outChannels · outputElements.
+      long outChannels = block instanceof Linear ? out.get(out.dimension() - 1) : out.get(1);
+      long perImage = out.size() / out.get(0);
+      macs = weights / outChannels * perImage;
+    }
+    return new LayerSummary(name, block.getClass().getSimpleName(), out, params, macs);
+  }
+
+  /** A fixed-width table, one line per layer, then the totals. */
+  public String toTable() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "%-44s %-16s %-22s %12s %15s%n", "layer", "type", "output", "params", "MACs"));
+    for (LayerSummary l : layers) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-44s %-16s %-22s %,12d %,15d%n",
+              l.name(),
+              l.type(),
+              l.outputShape(),
+              l.params(),
+              l.macs()));
+    }
+    sb.append(totals());
+    return sb.toString();
+  }
+
+  /** The totals, one line each. */
+  public String totals() {
+    return String.format(
+        Locale.ROOT,
+        "model %s, input %s%nparams: %,d (%.2f M)%nbuffers: %,d%nMACs: %,d (%.3f G)%n",
+        model,
+        inputShape,
+        params,
+        params / 1e6,
+        buffers,
+        macs,
+        macs / 1e9);
+  }
+}

@@ -1,0 +1,53 @@
+package io.densefractal.models;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.initializer.UniformInitializer;
+import ai.djl.training.initializer.XavierInitializer;
+
+/**
+ * The leaf layers every family uses, built with PyTorch's defaults so that a freshly initialised
+ * model is distributed like torchvision's (init matters for training from scratch, not for parity).
+ */
+public final class Layers {
+  private Layers() {}
+
+  /**
+   * A 2-D convolution without bias, initialised with kaiming-normal (fan_out, ReLU gain), as
+   * torchvision's ResNet and DenseNet do: std = sqrt(2 / (outChannels · k · k)).
+   */
+  public static Conv2d conv(int outChannels, int kernel, int stride, int padding, int groups) {
+    Conv2d conv =
+        Conv2d.builder()
+            .setFilters(outChannels)
+            .setKernelShape(new Shape(kernel, kernel))
+            .optStride(new Shape(stride, stride))
+            .optPadding(new Shape(padding, padding))
+            .optGroups(groups)
+            .optBias(false)
+            .build();
+    conv.setInitializer(
+        new XavierInitializer(
+            XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.OUT, 2),
+        Parameter.Type.WEIGHT);
+    return conv;
+  }
+
+  /** BatchNorm over channels with PyTorch's epsilon 1e-5 and momentum 0.1 (DJL spells it 0.9). */
+  public static BatchNorm batchNorm() {
+    return BatchNorm.builder().optAxis(1).optEpsilon(1e-5f).optMomentum(0.9f).build();
+  }
+
+  /**
+   * A fully connected layer initialised like {@code torch.nn.Linear}: weight and bias uniform in
+   * ±1/sqrt(inFeatures).
+   */
+  public static Linear linear(int inFeatures, int outFeatures) {
+    Linear fc = Linear.builder().setUnits(outFeatures).optBias(true).build();
+    fc.setInitializer(new UniformInitializer((float) (1.0 / Math.sqrt(inFeatures))), p -> true);
+    return fc;
+  }
+}

@@ -1,0 +1,85 @@
+package io.densefractal.models;
+
+import io.densefractal.models.resnet.ResNet;
+import io.densefractal.models.resnet.ResNetConfig;
+import io.densefractal.models.resnet.ResNets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** Every named model, in a fixed order: name → builder. Immutable. */
+public final class ModelZoo {
+  private static final Map<String, ModelSpec> MODELS = register();
+
+  private ModelZoo() {}
+
+  private static Map<String, ModelSpec> register() {
+    Map<String, ModelSpec> m = new LinkedHashMap<>();
+    imagenetResNet(m, "resnet18", "ResNet-18 (He et al. 2016), BasicBlock [2,2,2,2]", () -> ResNets.basic(2, 2, 2, 2));
+    imagenetResNet(m, "resnet34", "ResNet-34, BasicBlock [3,4,6,3]", () -> ResNets.basic(3, 4, 6, 3));
+    imagenetResNet(m, "resnet50", "ResNet-50 v1.5, Bottleneck [3,4,6,3]", () -> ResNets.bottleneck(1, 64, 3, 4, 6, 3));
+    imagenetResNet(m, "resnet101", "ResNet-101 v1.5, Bottleneck [3,4,23,3]", () -> ResNets.bottleneck(1, 64, 3, 4, 23, 3));
+    imagenetResNet(m, "resnet152", "ResNet-152 v1.5, Bottleneck [3,8,36,3]", () -> ResNets.bottleneck(1, 64, 3, 8, 36, 3));
+    imagenetResNet(m, "resnext50_32x4d", "ResNeXt-50 32x4d (Xie et al. 2017)", () -> ResNets.bottleneck(32, 4, 3, 4, 6, 3));
+    imagenetResNet(m, "resnext101_32x8d", "ResNeXt-101 32x8d", () -> ResNets.bottleneck(32, 8, 3, 4, 23, 3));
+    imagenetResNet(m, "resnext101_64x4d", "ResNeXt-101 64x4d", () -> ResNets.bottleneck(64, 4, 3, 4, 23, 3));
+    imagenetResNet(m, "wide_resnet50_2", "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016)", () -> ResNets.bottleneck(1, 128, 3, 4, 6, 3));
+    imagenetResNet(m, "wide_resnet101_2", "Wide ResNet-101-2", () -> ResNets.bottleneck(1, 128, 3, 4, 23, 3));
+    for (int depth : new int[] {20, 32, 44, 56, 110, 1202}) {
+      resnet(
+          m,
+          "resnet" + depth + "_cifar",
+          String.format(Locale.ROOT, "CIFAR ResNet-%d (He et al. 2016), 3 stages of %d blocks, option A", depth, (depth - 2) / 6),
+          32,
+          new ModelOptions(10, 3),
+          () -> ResNets.cifar(depth));
+    }
+    return Collections.unmodifiableMap(m);
+  }
+
+  private static void imagenetResNet(
+      Map<String, ModelSpec> m, String name, String description, Supplier<ResNetConfig.Builder> config) {
+    resnet(m, name, description, 224, new ModelOptions(1000, 3), config);
+  }
+
+  private static void resnet(
+      Map<String, ModelSpec> m,
+      String name,
+      String description,
+      int inputSize,
+      ModelOptions defaults,
+      Supplier<ResNetConfig.Builder> config) {
+    Function<ModelOptions, ai.djl.nn.Block> factory =
+        o -> new ResNet(config.get().numClasses(o.numClasses()).inChannels(o.inChannels()).build());
+    m.put(name, new ModelSpec(name, "resnet", description, inputSize, defaults, factory));
+  }
+
+  /** All models, in registration order. */
+  public static List<ModelSpec> all() {
+    return new ArrayList<>(MODELS.values());
+  }
+
+  public static List<String> names() {
+    return new ArrayList<>(MODELS.keySet());
+  }
+
+  /**
+   * The model called {@code name}.
+   *
+   * @throws ConfigException naming the closest known models when there is none
+   */
+  public static ModelSpec get(String name) {
+    ModelSpec spec = MODELS.get(name);
+    if (spec == null) {
+      throw new ConfigException(
+          "unknown model '" + name + "'; known models: " + String.join(", ", MODELS.keySet())
+              + " (see `densefractal summary --list`)");
+    }
+    return spec;
+  }
+}
