@@ -1,0 +1,109 @@
+package io.densefractal.cli;
+
+import ai.djl.engine.Engine;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.Initializer;
+import io.densefractal.DenseFractalException;
+import io.densefractal.models.ModelOptions;
+import io.densefractal.models.ModelSpec;
+import io.densefractal.weights.ModelWeights;
+import io.densefractal.weights.StateDict;
+import io.densefractal.weights.WeightFiles;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** A zoo model, initialised on the engine, with weights from a file or a seeded random init. */
+final class LoadedModel implements AutoCloseable {
+  static final String META_MODEL = "model";
+  static final String META_NUM_CLASSES = "num_classes";
+  static final String META_IN_CHANNELS = "in_channels";
+
+  final ModelSpec spec;
+  final ModelOptions options;
+  final Block block;
+  final NDManager manager;
+
+  private LoadedModel(ModelSpec spec, ModelOptions options, Block block, NDManager manager) {
+    this.spec = spec;
+    this.options = options;
+    this.block = block;
+    this.manager = manager;
+  }
+
+  /** The model with random weights drawn from the engine's generator seeded with {@code seed}. */
+  static LoadedModel random(ModelSpec spec, ModelOptions options, long seed) {
+    Engine.getInstance().setRandomSeed((int) seed);
+    return init(spec, options, false);
+  }
+
+  /** The model with weights read from {@code file} (.pth zip/legacy or .safetensors), strictly. */
+  static LoadedModel fromFile(ModelSpec spec, ModelOptions options, Path file) {
+    StateDict weights = WeightFiles.read(file);
+    String savedFor = weights.metadata().get(META_MODEL);
+    LoadedModel m = init(spec, options, true);
+    try {
+      ModelWeights.load(m.block, weights, true);
+    } catch (RuntimeException e) {
+      m.close();
+      if (savedFor != null && !savedFor.equals(spec.name())) {
+        throw new DenseFractalException(
+            file + " holds weights for '" + savedFor + "', not '" + spec.name() + "'", e);
+      }
+      throw e;
+    }
+    return m;
+  }
+
+  private static LoadedModel init(ModelSpec spec, ModelOptions options, boolean weightsFollow) {
+    Block block = spec.create(options);
+    if (weightsFollow) {
+      // Weights are about to be overwritten: skip the random init of up to 100 M values.
+      block.setInitializer(Initializer.ZEROS, p -> true);
+    }
+    NDManager manager = NDManager.newBaseManager();
+    block.initialize(manager, DataType.FLOAT32, spec.inputShape(options));
+    return new LoadedModel(spec, options, block, manager);
+  }
+
+  /** The state dict with our metadata (model name, classes, channels) for safetensors files. */
+  StateDict stateDict() {
+    StateDict sd = ModelWeights.stateDict(block);
+    sd.putMetadata("format", "pt");
+    sd.putMetadata(META_MODEL, spec.name());
+    sd.putMetadata(META_NUM_CLASSES, Integer.toString(options.numClasses()));
+    sd.putMetadata(META_IN_CHANNELS, Integer.toString(options.inChannels()));
+    return sd;
+  }
+
+  /** Eval-mode forward of a (N, C, H, W) batch; the result lives in {@code x}'s manager. */
+  NDArray predict(NDArray x) {
+    if (x.getShape().dimension() != 4 || x.getShape().get(1) != options.inChannels()) {
+      throw new DenseFractalException(
+          String.format(
+              Locale.ROOT,
+              "input must be (N, %d, H, W), got %s (use --in-channels to change the model's channels)",
+              options.inChannels(),
+              x.getShape()));
+    }
+    try {
+      return block
+          .forward(new ParameterStore(manager, false), new NDList(x), false)
+          .singletonOrThrow();
+    } catch (EngineException e) {
+      String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse("");
+      throw new DenseFractalException(
+          spec.name() + " cannot run on an input of shape " + x.getShape() + ": " + reason, e);
+    }
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

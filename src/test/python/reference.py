@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Reference side of densefractal's parity tests, run with Debian's torch 1.13 / torchvision 0.14.
+
+make:          builds a model with a fixed seed, randomises BatchNorm (so it is not the identity),
+               saves its state dict in both torch formats, inputs and expected outputs (.npy).
+check-export:  loads a state dict written by densefractal into the reference model with
+               strict=True and weights_only=True, and writes its eval logits for an input.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+torch.set_num_threads(os.cpu_count() or 1)
+
+
+# --- reference models torchvision lacks -------------------------------------------------------
+
+class CifarBasicBlock(nn.Module):
+    """He et al. 2016 CIFAR block with option-A (zero-padding) shortcuts."""
+
+    def __init__(self, in_planes, planes, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_planes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.stride = stride
+        self.extra = planes - in_planes
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        shortcut = x
+        if self.stride != 1 or self.extra:
+            shortcut = x[:, :, ::self.stride, ::self.stride]
+            before = self.extra // 2
+            shortcut = F.pad(shortcut, (0, 0, 0, 0, before, self.extra - before))
+        return F.relu(out + shortcut)
+
+
+class CifarResNet(nn.Module):
+    def __init__(self, depth, num_classes=10):
+        super().__init__()
+        n = (depth - 2) // 6
+        self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        in_planes = 16
+        for i, planes in enumerate((16, 32, 64)):
+            blocks = []
+            for b in range(n):
+                blocks.append(CifarBasicBlock(in_planes, planes, 2 if (i > 0 and b == 0) else 1))
+                in_planes = planes
+            setattr(self, "layer%d" % (i + 1), nn.Sequential(*blocks))
+        self.fc = nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        x = F.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+def build(name, num_classes):
+    if name.endswith("_cifar"):
+        return CifarResNet(int(name[len("resnet"):-len("_cifar")]), num_classes)
+    return getattr(torchvision.models, name)(num_classes=num_classes)
+
+
+def randomise_batchnorm(model):
+    """Random affine and running statistics, so that BatchNorm is far from the identity."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.normal_(0.0, 0.2)
+                m.running_mean.normal_(0.0, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+                m.num_batches_tracked.fill_(7)
+
+
+def parse_shape(text):
+    return tuple(int(d) for d in text.split("x"))
+
+
+def make(args):
+    os.makedirs(args.out, exist_ok=True)
+    torch.manual_seed(args.seed)
+    model = build(args.model, args.num_classes)
+    randomise_batchnorm(model)
+    sd = model.state_dict()
+    torch.save(sd, os.path.join(args.out, "weights_zip.pth"))
+    torch.save(sd, os.path.join(args.out, "weights_legacy.pth"), _use_new_zipfile_serialization=False)
+    model.eval()
+    manifest = {"inputs": []}
+    for i, text in enumerate(args.inputs):
+        x = torch.randn(parse_shape(text))
+        np.save(os.path.join(args.out, "input_%d.npy" % i), x.numpy())
+        with torch.no_grad():
+            np.save(os.path.join(args.out, "eval_%d.npy" % i), model(x).numpy())
+        manifest["inputs"].append(text)
+    if args.train or args.grads:
+        # Training mode on input 0: batch-statistics forward (updating the running statistics),
+        # and with --grads the cross-entropy gradients of every parameter.
+        model.train()
+        x = torch.from_numpy(np.load(os.path.join(args.out, "input_0.npy")))
+        target = torch.arange(x.shape[0]) % args.num_classes
+        with torch.set_grad_enabled(args.grads):
+            out = model(x)
+        np.save(os.path.join(args.out, "train_out.npy"), out.detach().numpy())
+        buffers = {k: b for k, b in model.named_buffers() if "running" in k}
+        torch.save(buffers, os.path.join(args.out, "train_buffers.pth"))
+        if args.grads:
+            loss = F.cross_entropy(out, target)
+            loss.backward()
+            np.save(os.path.join(args.out, "train_target.npy"), target.numpy())
+            grads = {k: p.grad for k, p in model.named_parameters()}
+            torch.save(grads, os.path.join(args.out, "train_grads.pth"))
+            manifest["loss"] = loss.item()
+    with open(os.path.join(args.out, "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+
+
+def check_export(args):
+    model = build(args.model, args.num_classes)
+    sd = torch.load(args.weights, weights_only=True)
+    model.load_state_dict(sd, strict=True)
+    model.eval()
+    x = torch.from_numpy(np.load(args.input))
+    with torch.no_grad():
+        np.save(args.output, model(x).numpy())
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("make")
+    m.add_argument("--model", required=True)
+    m.add_argument("--out", required=True)
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--num-classes", type=int, default=1000)
+    m.add_argument("--inputs", nargs="+", required=True)
+    m.add_argument("--train", action="store_true", help="training-mode forward of input 0")
+    m.add_argument("--grads", action="store_true", help="also cross-entropy gradients")
+    c = sub.add_parser("check-export")
+    c.add_argument("--model", required=True)
+    c.add_argument("--num-classes", type=int, default=1000)
+    c.add_argument("--weights", required=True)
+    c.add_argument("--input", required=True)
+    c.add_argument("--output", required=True)
+    args = p.parse_args()
+    make(args) if args.cmd == "make" else check_export(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
