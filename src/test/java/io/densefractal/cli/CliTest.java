@@ -1,0 +1,142 @@
+package io.densefractal.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.densefractal.weights.Npy;
+import io.densefractal.weights.Tensor;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI end to end, in-process: outputs, files and exit codes (0 ok, 2 usage, 1 failure). */
+class CliTest {
+  @TempDir Path dir;
+
+  record Result(int code, String out, String err) {}
+
+  static Result run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(args, new PrintWriter(out), new PrintWriter(err));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  @Test
+  void listJsonHasEveryModelWithExactCounts() {
+    Result r = run("summary", "--list", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    JsonArray models = JsonParser.parseString(r.out()).getAsJsonArray();
+    Map<String, JsonObject> byName = new HashMap<>();
+    for (JsonElement e : models) {
+      JsonObject o = e.getAsJsonObject();
+      assertThat(o.keySet()).contains("name", "params", "macs", "inputSize");
+      byName.put(o.get("name").getAsString(), o);
+    }
+    assertThat(byName.get("resnet50").get("params").getAsLong()).isEqualTo(25_557_032L);
+    assertThat(byName.get("resnet50").get("macs").getAsLong() / 1e9).isBetween(4.0885, 4.0895);
+    assertThat(byName.get("resnet50").get("inputSize").getAsInt()).isEqualTo(224);
+    assertThat(byName.get("resnext101_32x8d").get("params").getAsLong()).isEqualTo(88_791_336L);
+    assertThat(byName.get("resnet110_cifar").get("inputSize").getAsInt()).isEqualTo(32);
+  }
+
+  @Test
+  void summaryTableShowsLayersAndTotals() {
+    Result r = run("summary", "resnet18");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("layer1.0.conv1", "fc", "11,689,512", "1.814 G");
+  }
+
+  @Test
+  void inferExportImportRoundTripGivesIdenticalLogits() throws Exception {
+    Path input = dir.resolve("x.npy");
+    Npy.write(Tensor.ofFloats(new long[] {2, 1, 32, 32}, ramp(2 * 32 * 32)), input);
+    Path logits = dir.resolve("y.npy");
+    Result r =
+        run("infer", "--model", "resnet20_cifar", "--in-channels", "1", "--seed", "3",
+            "--input", input.toString(), "--output", logits.toString(), "--top", "2");
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(Npy.read(logits).shape()).containsExactly(2, 10);
+
+    // Same seed through demo-like files: infer → weights can be exported and imported again.
+    Path st = dir.resolve("w.safetensors");
+    Path pth = dir.resolve("w.pth");
+    Path random = dir.resolve("random.pth");
+    assertThat(run("demo", "--out", dir.resolve("demo").toString()).code()).isZero();
+    Files.copy(dir.resolve("demo").resolve("resnet20_cifar.pth"), random);
+    assertThat(run("import", "--model", "resnet20_cifar", "--in-channels", "1",
+            "--from", random.toString(), "--to", st.toString()).code()).isZero();
+    assertThat(run("export", "--model", "resnet20_cifar", "--in-channels", "1",
+            "--weights", st.toString(), "--to", pth.toString()).code()).isZero();
+    Path a = dir.resolve("a.npy");
+    Path b = dir.resolve("b.npy");
+    assertThat(run("infer", "-m", "resnet20_cifar", "--in-channels", "1", "--weights",
+            random.toString(), "--input", input.toString(), "--output", a.toString()).code()).isZero();
+    assertThat(run("infer", "-m", "resnet20_cifar", "--in-channels", "1", "--weights",
+            pth.toString(), "--input", input.toString(), "--output", b.toString()).code()).isZero();
+    assertThat(Npy.read(b).toFloatArray()).containsExactly(Npy.read(a).toFloatArray());
+  }
+
+  @Test
+  void usageErrorsExitWith2() {
+    assertThat(run("infer", "--model", "resnet18").code()).isEqualTo(2);
+    assertThat(run("summary").code()).isEqualTo(2);
+    assertThat(run("no-such-command").code()).isEqualTo(2);
+    assertThat(run("summary", "resnet18", "--size", "abc").code()).isEqualTo(2);
+  }
+
+  @Test
+  void failuresExitWith1AndOneClearLine() throws Exception {
+    Result unknown = run("summary", "resnet51");
+    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.err()).startsWith("error: unknown model 'resnet51'").hasLineCount(1);
+
+    Result missing =
+        run("infer", "-m", "resnet18", "--input", dir.resolve("nope.npy").toString(),
+            "--output", dir.resolve("y.npy").toString());
+    assertThat(missing.code()).isEqualTo(1);
+    assertThat(missing.err()).contains("nope.npy").hasLineCount(1);
+
+    Path garbage = dir.resolve("garbage.pth");
+    Files.writeString(garbage, "this is not a checkpoint");
+    Path input = dir.resolve("x.npy");
+    Npy.write(Tensor.ofFloats(new long[] {1, 3, 32, 32}, ramp(3 * 32 * 32)), input);
+    Result bad =
+        run("infer", "-m", "resnet20_cifar", "--weights", garbage.toString(),
+            "--input", input.toString(), "--output", dir.resolve("y.npy").toString());
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).startsWith("error: ").hasLineCount(1);
+
+    // Weights of another model: the strict report names the mismatch.
+    Path r20 = dir.resolve("r20.pth");
+    assertThat(run("demo", "--out", dir.resolve("demo").toString()).code()).isZero();
+    Files.copy(dir.resolve("demo").resolve("resnet20_cifar.pth"), r20);
+    Result wrong =
+        run("infer", "-m", "resnet32_cifar", "--in-channels", "1", "--weights", r20.toString(),
+            "--input", input.toString(), "--output", dir.resolve("y.npy").toString());
+    assertThat(wrong.code()).isEqualTo(1);
+    assertThat(wrong.err()).contains("missing").hasLineCount(1);
+
+    Result channels =
+        run("infer", "-m", "resnet20_cifar", "--input", input.toString(), "--in-channels", "1",
+            "--output", dir.resolve("y.npy").toString());
+    assertThat(channels.code()).isEqualTo(1);
+    assertThat(channels.err()).contains("(N, 1, H, W)").hasLineCount(1);
+  }
+
+  private static float[] ramp(int n) {
+    float[] v = new float[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = (float) Math.sin(i * 0.37);
+    }
+    return v;
+  }
+}
