@@ -1,6 +1,8 @@
 package io.densefractal.weights;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
@@ -84,7 +86,11 @@ public final class ModelWeights {
         throw new WeightsFormatException(
             "parameter " + key + " is " + target.getDataType() + "; only float32 models load weights");
       }
-      target.set(values);
+      // Copy in place by index assignment: NDArray.set(float[]) runs a libtorch path that prints
+      // an "AutoNonVariableTypeMode is deprecated" warning straight to stderr.
+      try (NDManager scratch = target.getManager().newSubManager()) {
+        target.set(new NDIndex("..."), scratch.create(values, target.getShape()));
+      }
     }
     return report;
   }
