@@ -8,7 +8,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.Initializer;
 import io.densefractal.DenseFractalException;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
@@ -39,33 +38,30 @@ final class LoadedModel implements AutoCloseable {
   /** The model with random weights drawn from the engine's generator seeded with {@code seed}. */
   static LoadedModel random(ModelSpec spec, ModelOptions options, long seed) {
     Engine.getInstance().setRandomSeed((int) seed);
-    return init(spec, options, false);
+    return init(spec, options);
   }
 
   /** The model with weights read from {@code file} (.pth zip/legacy or .safetensors), strictly. */
   static LoadedModel fromFile(ModelSpec spec, ModelOptions options, Path file) {
     StateDict weights = WeightFiles.read(file);
     String savedFor = weights.metadata().get(META_MODEL);
-    LoadedModel m = init(spec, options, true);
+    Block block = spec.create(options);
+    NDManager manager = NDManager.newBaseManager();
     try {
-      ModelWeights.load(m.block, weights, true);
+      ModelWeights.initialize(block, manager, spec.inputShape(options), weights, true);
     } catch (RuntimeException e) {
-      m.close();
+      manager.close();
       if (savedFor != null && !savedFor.equals(spec.name())) {
         throw new DenseFractalException(
             file + " holds weights for '" + savedFor + "', not '" + spec.name() + "'", e);
       }
       throw e;
     }
-    return m;
+    return new LoadedModel(spec, options, block, manager);
   }
 
-  private static LoadedModel init(ModelSpec spec, ModelOptions options, boolean weightsFollow) {
+  private static LoadedModel init(ModelSpec spec, ModelOptions options) {
     Block block = spec.create(options);
-    if (weightsFollow) {
-      // Weights are about to be overwritten: skip the random init of up to 100 M values.
-      block.setInitializer(Initializer.ZEROS, p -> true);
-    }
     NDManager manager = NDManager.newBaseManager();
     block.initialize(manager, DataType.FLOAT32, spec.inputShape(options));
     return new LoadedModel(spec, options, block, manager);

@@ -2,10 +2,11 @@ package io.densefractal.weights;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.initializer.Initializer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -13,7 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** Moves weights between an initialised block and a torch-keyed {@link StateDict}. */
+/**
+ * Moves weights between a block and a torch-keyed {@link StateDict}.
+ *
+ * <p>Loaded values become the parameter arrays themselves (through a per-parameter initializer), not
+ * copies into arrays allocated first: a load holds each weight once in native memory.
+ */
 public final class ModelWeights {
   private ModelWeights() {}
 
@@ -37,62 +43,128 @@ public final class ModelWeights {
   }
 
   /**
-   * Copies {@code weights} into the block.
+   * Initialises a fresh block for {@code inputShape} with its parameters taken from {@code weights};
+   * parameters the file lacks get the block's own initializers.
+   *
+   * @param strict when true, any missing, unexpected or mis-shaped key is an error listing all of
+   *     them (the block is then unusable: discard it with its manager)
+   * @throws StateDictMismatchException in strict mode when the keys do not match
+   */
+  public static LoadReport initialize(
+      Block block, NDManager manager, Shape inputShape, StateDict weights, boolean strict) {
+    if (block.isInitialized()) {
+      throw new IllegalStateException("block is already initialised: use load() instead");
+    }
+    Map<String, Parameter> params = TorchKeys.parameters(block);
+    List<String> mismatched = new ArrayList<>();
+    for (Map.Entry<String, Parameter> e : params.entrySet()) {
+      Tensor t = weights.get(e.getKey());
+      if (t != null) {
+        e.getValue().setInitializer(new FromTensor(e.getKey(), t, mismatched));
+      }
+    }
+    block.initialize(manager, DataType.FLOAT32, inputShape);
+    return finish(report(params, block, weights, mismatched), strict);
+  }
+
+  /**
+   * Replaces the parameters of an initialised block by {@code weights}.
    *
    * @param strict when true, any missing, unexpected or mis-shaped key aborts the load before
-   *     anything is copied, and the exception lists them all; when false, matching keys are copied
-   *     and the rest reported (fine-tuning with a new head)
+   *     anything changes, and the exception lists them all; when false, matching keys are loaded and
+   *     the rest reported (fine-tuning with a new head)
    * @throws StateDictMismatchException in strict mode when the keys do not match
    */
   public static LoadReport load(Block block, StateDict weights, boolean strict) {
     requireInitialized(block);
     Map<String, Parameter> params = TorchKeys.parameters(block);
+    List<String> mismatched = new ArrayList<>();
+    for (Map.Entry<String, Parameter> e : params.entrySet()) {
+      Tensor t = weights.get(e.getKey());
+      if (t != null) {
+        String problem = mismatch(e.getKey(), e.getValue().getArray().getShape(), t);
+        if (problem != null) {
+          mismatched.add(problem);
+        }
+      }
+    }
+    LoadReport report = finish(report(params, block, weights, mismatched), strict);
+    for (String key : report.loaded()) {
+      Parameter p = params.get(key);
+      NDManager manager = p.getArray().getManager();
+      p.close(); // frees the old array; initialize() then builds the new one from the tensor
+      p.setInitializer(new FromTensor(key, weights.get(key), mismatched));
+      p.initialize(manager, DataType.FLOAT32);
+    }
+    return report;
+  }
+
+  private static LoadReport report(
+      Map<String, Parameter> params, Block block, StateDict weights, List<String> mismatched) {
     Set<String> norms = TorchKeys.batchNorms(block).keySet();
+    Set<String> bad = new LinkedHashSet<>();
+    for (String m : mismatched) {
+      bad.add(m.substring(0, m.indexOf(':')));
+    }
     List<String> loaded = new ArrayList<>();
     List<String> missing = new ArrayList<>();
-    List<String> mismatched = new ArrayList<>();
-    Set<String> unexpected = new LinkedHashSet<>(weights.keys());
-    for (Map.Entry<String, Parameter> e : params.entrySet()) {
-      String key = e.getKey();
-      unexpected.remove(key);
-      Tensor t = weights.get(key);
-      if (t == null) {
+    for (String key : params.keySet()) {
+      if (!weights.containsKey(key)) {
         missing.add(key);
-        continue;
-      }
-      long[] want = e.getValue().getArray().getShape().getShape();
-      if (!Arrays.equals(want, t.shape())) {
-        mismatched.add(
-            key + ": file " + Arrays.toString(t.shape()) + " vs model " + Arrays.toString(want));
-      } else if (!t.dtype().isFloatingPoint()) {
-        mismatched.add(key + ": file has " + t.dtype() + ", the model needs floating point");
-      } else {
+      } else if (!bad.contains(key)) {
         loaded.add(key);
       }
     }
-    // torch's BatchNorm counter has no DJL twin: accept it where a BatchNorm exists.
-    unexpected.removeIf(
-        k ->
-            k.endsWith("." + TorchKeys.NUM_BATCHES_TRACKED)
-                && norms.contains(k.substring(0, k.length() - TorchKeys.NUM_BATCHES_TRACKED.length())));
-    LoadReport report = new LoadReport(loaded, missing, new ArrayList<>(unexpected), mismatched);
+    List<String> unexpected = new ArrayList<>();
+    for (String key : weights.keys()) {
+      // torch's BatchNorm counter has no DJL twin: accept it where a BatchNorm exists.
+      boolean counter =
+          key.endsWith("." + TorchKeys.NUM_BATCHES_TRACKED)
+              && norms.contains(
+                  key.substring(0, key.length() - TorchKeys.NUM_BATCHES_TRACKED.length()));
+      if (!params.containsKey(key) && !counter) {
+        unexpected.add(key);
+      }
+    }
+    return new LoadReport(loaded, missing, unexpected, mismatched);
+  }
+
+  private static LoadReport finish(LoadReport report, boolean strict) {
     if (strict && !report.isClean()) {
       throw new StateDictMismatchException(report);
     }
-    for (String key : loaded) {
-      NDArray target = params.get(key).getArray();
-      float[] values = weights.get(key).toFloatArray();
-      if (target.getDataType() != DataType.FLOAT32) {
-        throw new WeightsFormatException(
-            "parameter " + key + " is " + target.getDataType() + "; only float32 models load weights");
-      }
-      // Copy in place by index assignment: NDArray.set(float[]) runs a libtorch path that prints
-      // an "AutoNonVariableTypeMode is deprecated" warning straight to stderr.
-      try (NDManager scratch = target.getManager().newSubManager()) {
-        target.set(new NDIndex("..."), scratch.create(values, target.getShape()));
-      }
-    }
     return report;
+  }
+
+  /** Why {@code t} cannot become the parameter {@code key} of shape {@code want}, or null. */
+  static String mismatch(String key, Shape want, Tensor t) {
+    if (!Arrays.equals(want.getShape(), t.shape())) {
+      return key + ": file " + Arrays.toString(t.shape()) + " vs model " + want;
+    }
+    if (!t.dtype().isFloatingPoint()) {
+      return key + ": file has " + t.dtype() + ", the model needs floating point";
+    }
+    return null;
+  }
+
+  /** Builds a parameter's array from a file tensor; a mismatch is recorded and yields zeros. */
+  private record FromTensor(String key, Tensor tensor, List<String> mismatched)
+      implements Initializer {
+    @Override
+    public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
+      String problem = mismatch(key, shape, tensor);
+      if (problem != null) {
+        if (!mismatched.contains(problem)) {
+          mismatched.add(problem);
+        }
+        return manager.zeros(shape, dataType);
+      }
+      NDArray array =
+          tensor.dtype() == DType.FLOAT32
+              ? manager.create(tensor.buffer(), shape, DataType.FLOAT32)
+              : manager.create(tensor.toFloatArray(), shape);
+      return array.toType(dataType, false);
+    }
   }
 
   private static void requireInitialized(Block block) {

@@ -185,8 +185,9 @@ final class PthZipArchive implements PthArchive {
           file + ": record " + name + " is larger than 2 GiB; not supported");
     }
     try (InputStream in = zip.getInputStream(entry)) {
-      byte[] data = in.readNBytes((int) size);
-      if (data.length != size || in.read() >= 0) {
+      // One exact-size array: readNBytes(int) would buffer in chunks and copy once more.
+      byte[] data = new byte[(int) size];
+      if (in.readNBytes(data, 0, data.length) != size || in.read() >= 0) {
         throw new WeightsFormatException(
             file + ": record " + name + " does not hold the " + size + " bytes it declares");
       }

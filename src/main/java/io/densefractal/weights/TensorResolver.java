@@ -138,8 +138,12 @@ final class TensorResolver {
               + " .contiguous().clone() copies of broadcast tensors");
     }
     copyBudget -= nbytes;
+    // A tensor covering its whole storage shares the bytes (Tensor never writes them): no copy.
+    boolean whole = ref.isContiguous() && start == 0 && nbytes == root.length;
     byte[] data =
-        ref.isContiguous()
+        whole
+            ? root
+            : ref.isContiguous()
             ? Arrays.copyOfRange(
                 root, (int) (start * elementSize), (int) (start * elementSize + nbytes))
             : StridedCopy.gather(root, elementSize, start, ref.size(), ref.stride(), ref.numel());
