@@ -11,6 +11,7 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
+import io.densefractal.weights.TorchKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -73,7 +74,7 @@ public record ModelSummary(
     }
     int position = 1;
     for (Pair<String, Block> child : block.getChildren()) {
-      String name = child.getKey().substring(String.format(Locale.ROOT, "%02d", position++).length());
+      String name = TorchKeys.childName(child.getKey(), position++);
       walk(child.getValue(), prefix + name + ".", out);
     }
   }

@@ -103,29 +103,10 @@ public final class Tensor {
           out[i] = Float.intBitsToFloat((b.getShort(i * 2) & 0xffff) << 16);
         }
       }
-      case INT64 -> {
+      case INT64, INT32, INT16, INT8, UINT8, BOOL -> {
+        long[] values = toLongArray();
         for (int i = 0; i < n; i++) {
-          out[i] = b.getLong(i * 8);
-        }
-      }
-      case INT32 -> {
-        for (int i = 0; i < n; i++) {
-          out[i] = b.getInt(i * 4);
-        }
-      }
-      case INT16 -> {
-        for (int i = 0; i < n; i++) {
-          out[i] = b.getShort(i * 2);
-        }
-      }
-      case INT8 -> {
-        for (int i = 0; i < n; i++) {
-          out[i] = b.get(i);
-        }
-      }
-      case UINT8, BOOL -> {
-        for (int i = 0; i < n; i++) {
-          out[i] = b.get(i) & 0xff;
+          out[i] = values[i];
         }
       }
       default -> throw new IllegalStateException("unhandled dtype " + dtype);

@@ -45,12 +45,13 @@ public final class TorchKeys {
     }
     int position = 1;
     for (Pair<String, Block> child : block.getChildren()) {
-      String name = stripPosition(child.getKey(), position++);
+      String name = childName(child.getKey(), position++);
       collect(child.getValue(), prefix + name + ".", params, norms);
     }
   }
 
-  private static String stripPosition(String childName, int position) {
+  /** The torch attribute name of the {@code position}-th (1-based) child, DJL prefix stripped. */
+  public static String childName(String childName, int position) {
     String number = String.format(Locale.ROOT, "%02d", position);
     if (!childName.startsWith(number)) {
       throw new IllegalStateException(

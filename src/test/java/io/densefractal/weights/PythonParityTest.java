@@ -1,18 +1,17 @@
 package io.densefractal.weights;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.densefractal.testing.PythonReference;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,24 +76,10 @@ class PythonParityTest {
 
   @TempDir Path dir;
 
-  /** Probed once: importing torch takes about a second. */
-  private static final boolean TORCH_AVAILABLE = PythonRunner.canImport("torch");
-
   @BeforeEach
   void requirePythonWithTorch() {
-    if (TORCH_AVAILABLE) {
-      return;
-    }
-    String message =
-        "PYTHON PARITY CHECK NOT RUN: "
-            + PythonRunner.PYTHON
-            + " with torch is not available, so our .pth/.safetensors output was NOT verified"
-            + " against torch. Set DENSEFRACTAL_PARITY=required to make this a failure.";
-    if ("required".equals(System.getenv("DENSEFRACTAL_PARITY"))) {
-      fail(message);
-    }
-    System.err.println("\n*** " + message + " ***\n");
-    Assumptions.abort(message);
+    // Skips loudly without torch, fails under DENSEFRACTAL_PARITY=required (as CI sets).
+    PythonReference.assumeAvailable();
   }
 
   @Test

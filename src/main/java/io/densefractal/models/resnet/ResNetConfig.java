@@ -95,6 +95,18 @@ public record ResNetConfig(
     if (shortcut == Shortcut.ZERO_PAD && block != BlockType.BASIC) {
       throw new ConfigException("zero-padding (option A) shortcuts need BasicBlock");
     }
+    if (shortcut == Shortcut.ZERO_PAD) {
+      int in = stem == Stem.IMAGENET ? 64 : stageWidths.get(0);
+      for (int w : stageWidths) {
+        if (w < in) {
+          throw new ConfigException(
+              "zero-padding (option A) shortcuts can only widen: stage widths "
+                  + stageWidths
+                  + " shrink; use PROJECTION shortcuts");
+        }
+        in = w;
+      }
+    }
     if (numClasses < 1) {
       throw new ConfigException("numClasses must be >= 1, got " + numClasses);
     }
