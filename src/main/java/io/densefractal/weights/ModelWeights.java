@@ -60,7 +60,8 @@ public final class ModelWeights {
     for (Map.Entry<String, Parameter> e : params.entrySet()) {
       Tensor t = weights.get(e.getKey());
       if (t != null) {
-        e.getValue().setInitializer(new FromTensor(e.getKey(), t, mismatched));
+        Parameter param = e.getValue();
+        param.setInitializer(new FromTensor(e.getKey(), t, param.getInitializer(), mismatched));
       }
     }
     block.initialize(manager, DataType.FLOAT32, inputShape);
@@ -93,7 +94,7 @@ public final class ModelWeights {
       Parameter p = params.get(key);
       NDManager manager = p.getArray().getManager();
       p.close(); // frees the old array; initialize() then builds the new one from the tensor
-      p.setInitializer(new FromTensor(key, weights.get(key), mismatched));
+      p.setInitializer(new FromTensor(key, weights.get(key), p.getInitializer(), mismatched));
       p.initialize(manager, DataType.FLOAT32);
     }
     return report;
@@ -147,8 +148,12 @@ public final class ModelWeights {
     return null;
   }
 
-  /** Builds a parameter's array from a file tensor; a mismatch is recorded and yields zeros. */
-  private record FromTensor(String key, Tensor tensor, List<String> mismatched)
+  /**
+   * Builds a parameter's array from a file tensor. A mismatch is recorded and the parameter gets its
+   * own initializer instead (the fresh head of a non-strict fine-tuning load).
+   */
+  private record FromTensor(
+      String key, Tensor tensor, Initializer fallback, List<String> mismatched)
       implements Initializer {
     @Override
     public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
@@ -157,7 +162,7 @@ public final class ModelWeights {
         if (!mismatched.contains(problem)) {
           mismatched.add(problem);
         }
-        return manager.zeros(shape, dataType);
+        return fallback.initialize(manager, shape, dataType);
       }
       NDArray array =
           tensor.dtype() == DType.FLOAT32
