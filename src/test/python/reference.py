@@ -9,7 +9,9 @@ check-export:  loads a state dict written by densefractal into the reference mod
 import argparse
 import json
 import os
+import re
 import sys
+from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -66,10 +68,79 @@ class CifarResNet(nn.Module):
         return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class CifarDenseLayer(nn.Module):
+    """Huang et al. 2017: BN-ReLU-3x3 conv (k), or with a bottleneck BN-ReLU-1x1 (4k)-BN-ReLU-3x3."""
+
+    def __init__(self, in_channels, k, bottleneck):
+        super().__init__()
+        self.norm1 = nn.BatchNorm2d(in_channels)
+        if bottleneck:
+            self.conv1 = nn.Conv2d(in_channels, 4 * k, 1, bias=False)
+            self.norm2 = nn.BatchNorm2d(4 * k)
+            self.conv2 = nn.Conv2d(4 * k, k, 3, padding=1, bias=False)
+        else:
+            self.conv1 = nn.Conv2d(in_channels, k, 3, padding=1, bias=False)
+        self.bottleneck = bottleneck
+
+    def forward(self, features):
+        out = self.conv1(F.relu(self.norm1(torch.cat(features, 1))))
+        if self.bottleneck:
+            out = self.conv2(F.relu(self.norm2(out)))
+        return out
+
+
+class CifarDenseBlock(nn.ModuleDict):
+    def __init__(self, layers, in_channels, k, bottleneck):
+        super().__init__()
+        for i in range(layers):
+            self["denselayer%d" % (i + 1)] = CifarDenseLayer(in_channels + i * k, k, bottleneck)
+
+    def forward(self, x):
+        features = [x]
+        for layer in self.values():
+            features.append(layer(features))
+        return torch.cat(features, 1)
+
+
+class CifarDenseNet(nn.Module):
+    """The paper's Table 2 networks: 3x3 stem, 3 dense blocks, transitions with compression."""
+
+    def __init__(self, depth, k, bc, num_classes=10):
+        super().__init__()
+        n = (depth - 4) // (6 if bc else 3)
+        channels = 2 * k if bc else 16
+        self.features = nn.Sequential()
+        self.features.add_module("conv0", nn.Conv2d(3, channels, 3, padding=1, bias=False))
+        for i in range(3):
+            self.features.add_module("denseblock%d" % (i + 1), CifarDenseBlock(n, channels, k, bc))
+            channels += n * k
+            if i < 2:
+                out = channels // 2 if bc else channels
+                self.features.add_module("transition%d" % (i + 1), nn.Sequential(OrderedDict([
+                    ("norm", nn.BatchNorm2d(channels)), ("relu", nn.ReLU()),
+                    ("conv", nn.Conv2d(channels, out, 1, bias=False)), ("pool", nn.AvgPool2d(2, 2))])))
+                channels = out
+        self.features.add_module("norm5", nn.BatchNorm2d(channels))
+        self.classifier = nn.Linear(channels, num_classes)
+
+    def forward(self, x):
+        x = F.relu(self.features(x))
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 def build(name, num_classes):
     if name.endswith("_cifar"):
         return CifarResNet(int(name[len("resnet"):-len("_cifar")]), num_classes)
+    m = re.fullmatch(r"densenet(_bc)?(\d+)_k(\d+)", name)
+    if m:
+        return CifarDenseNet(int(m.group(2)), int(m.group(3)), m.group(1) is not None, num_classes)
     return getattr(torchvision.models, name)(num_classes=num_classes)
+
+
+def old_densenet_keys(sd):
+    """torchvision's original DenseNet checkpoints named denselayer parts norm.1, conv.2, ..."""
+    return OrderedDict(
+        (re.sub(r"(denselayer\d+\.(?:norm|relu|conv))([12])\.", r"\1.\2.", k), v) for k, v in sd.items())
 
 
 def randomise_batchnorm(model):
@@ -96,6 +167,8 @@ def make(args):
     sd = model.state_dict()
     torch.save(sd, os.path.join(args.out, "weights_zip.pth"))
     torch.save(sd, os.path.join(args.out, "weights_legacy.pth"), _use_new_zipfile_serialization=False)
+    if args.old_keys:
+        torch.save(old_densenet_keys(sd), os.path.join(args.out, "weights_oldkeys.pth"))
     model.eval()
     manifest = {"inputs": []}
     for i, text in enumerate(args.inputs):
@@ -147,6 +220,7 @@ def main():
     m.add_argument("--inputs", nargs="+", required=True)
     m.add_argument("--train", action="store_true", help="training-mode forward of input 0")
     m.add_argument("--grads", action="store_true", help="also cross-entropy gradients")
+    m.add_argument("--old-keys", action="store_true", help="also DenseNet's old-style key names")
     c = sub.add_parser("check-export")
     c.add_argument("--model", required=True)
     c.add_argument("--num-classes", type=int, default=1000)

@@ -36,6 +36,18 @@ public final class Layers {
     return conv;
   }
 
+  /**
+   * Switches a convolution to kaiming-normal with fan_in (torch's {@code kaiming_normal_} default,
+   * used by torchvision's DenseNet): std = sqrt(2 / (inChannels / groups · k · k)).
+   */
+  public static Conv2d fanIn(Conv2d conv) {
+    conv.setInitializer(
+        new XavierInitializer(
+            XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2),
+        Parameter.Type.WEIGHT);
+    return conv;
+  }
+
   /** BatchNorm over channels with PyTorch's epsilon 1e-5 and momentum 0.1 (DJL spells it 0.9). */
   public static BatchNorm batchNorm() {
     return BatchNorm.builder().optAxis(1).optEpsilon(1e-5f).optMomentum(0.9f).build();

@@ -1,5 +1,8 @@
 package io.densefractal.models;
 
+import io.densefractal.models.densenet.DenseNet;
+import io.densefractal.models.densenet.DenseNetConfig;
+import io.densefractal.models.densenet.DenseNets;
 import io.densefractal.models.resnet.ResNet;
 import io.densefractal.models.resnet.ResNetConfig;
 import io.densefractal.models.resnet.ResNets;
@@ -39,7 +42,41 @@ public final class ModelZoo {
           new ModelOptions(10, 3),
           () -> ResNets.cifar(depth));
     }
+    densenet(m, "densenet121", "DenseNet-121 (Huang et al. 2017), k=32, blocks [6,12,24,16]", 224, new ModelOptions(1000, 3), () -> DenseNets.imagenet(32, 64, 6, 12, 24, 16));
+    densenet(m, "densenet161", "DenseNet-161, k=48, blocks [6,12,36,24]", 224, new ModelOptions(1000, 3), () -> DenseNets.imagenet(48, 96, 6, 12, 36, 24));
+    densenet(m, "densenet169", "DenseNet-169, k=32, blocks [6,12,32,32]", 224, new ModelOptions(1000, 3), () -> DenseNets.imagenet(32, 64, 6, 12, 32, 32));
+    densenet(m, "densenet201", "DenseNet-201, k=32, blocks [6,12,48,32]", 224, new ModelOptions(1000, 3), () -> DenseNets.imagenet(32, 64, 6, 12, 48, 32));
+    cifarDenseNet(m, 40, 12, false);
+    cifarDenseNet(m, 100, 12, false);
+    cifarDenseNet(m, 100, 24, false);
+    cifarDenseNet(m, 100, 12, true);
+    cifarDenseNet(m, 250, 24, true);
+    cifarDenseNet(m, 190, 40, true);
     return Collections.unmodifiableMap(m);
+  }
+
+  private static void cifarDenseNet(Map<String, ModelSpec> m, int depth, int k, boolean bc) {
+    String name = String.format(Locale.ROOT, "densenet%s%d_k%d", bc ? "_bc" : "", depth, k);
+    String description =
+        String.format(
+            Locale.ROOT,
+            "CIFAR DenseNet%s (Huang et al. 2017, Table 2), depth %d, k=%d",
+            bc ? "-BC" : "",
+            depth,
+            k);
+    densenet(m, name, description, 32, new ModelOptions(10, 3), () -> DenseNets.cifar(depth, k, bc));
+  }
+
+  private static void densenet(
+      Map<String, ModelSpec> m,
+      String name,
+      String description,
+      int inputSize,
+      ModelOptions defaults,
+      Supplier<DenseNetConfig.Builder> config) {
+    Function<ModelOptions, ai.djl.nn.Block> factory =
+        o -> new DenseNet(config.get().numClasses(o.numClasses()).inChannels(o.inChannels()).build());
+    m.put(name, new ModelSpec(name, "densenet", description, inputSize, defaults, factory));
   }
 
   private static void imagenetResNet(

@@ -51,7 +51,8 @@ public final class ModelWeights {
    * @throws StateDictMismatchException in strict mode when the keys do not match
    */
   public static LoadReport initialize(
-      Block block, NDManager manager, Shape inputShape, StateDict weights, boolean strict) {
+      Block block, NDManager manager, Shape inputShape, StateDict file, boolean strict) {
+    StateDict weights = TorchKeys.upgradeLegacyKeys(file);
     if (block.isInitialized()) {
       throw new IllegalStateException("block is already initialised: use load() instead");
     }
@@ -76,8 +77,9 @@ public final class ModelWeights {
    *     the rest reported (fine-tuning with a new head)
    * @throws StateDictMismatchException in strict mode when the keys do not match
    */
-  public static LoadReport load(Block block, StateDict weights, boolean strict) {
+  public static LoadReport load(Block block, StateDict file, boolean strict) {
     requireInitialized(block);
+    StateDict weights = TorchKeys.upgradeLegacyKeys(file);
     Map<String, Parameter> params = TorchKeys.parameters(block);
     List<String> mismatched = new ArrayList<>();
     for (Map.Entry<String, Parameter> e : params.entrySet()) {

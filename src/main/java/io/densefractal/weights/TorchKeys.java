@@ -7,6 +7,7 @@ import ai.djl.util.Pair;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Names a block's parameters with torch state-dict keys, by one rule: the path of child names joined
@@ -19,7 +20,30 @@ public final class TorchKeys {
   /** The buffer torch's BatchNorm has and DJL's lacks; optional on load, written as 0 on save. */
   public static final String NUM_BATCHES_TRACKED = "num_batches_tracked";
 
+  /**
+   * torchvision's first DenseNet checkpoints named layer parts {@code norm.1}, {@code conv.2}; its
+   * {@code _load_state_dict} rewrites them with this pattern, and so do we.
+   */
+  private static final Pattern OLD_DENSENET_KEY =
+      Pattern.compile(
+          "^(.*denselayer\\d+\\.(?:norm|relu|conv))\\.((?:[12])\\."
+              + "(?:weight|bias|running_mean|running_var|num_batches_tracked))$");
+
   private TorchKeys() {}
+
+  /** {@code weights} with old-style keys renamed to today's torchvision keys (same tensors). */
+  public static StateDict upgradeLegacyKeys(StateDict weights) {
+    boolean any = weights.keys().stream().anyMatch(k -> OLD_DENSENET_KEY.matcher(k).matches());
+    if (!any) {
+      return weights;
+    }
+    StateDict upgraded = new StateDict();
+    weights.metadata().forEach(upgraded::putMetadata);
+    weights
+        .tensors()
+        .forEach((k, t) -> upgraded.put(OLD_DENSENET_KEY.matcher(k).replaceFirst("$1$2"), t));
+    return upgraded;
+  }
 
   /** Every parameter (including BatchNorm running statistics) under its torch key, in model order. */
   public static Map<String, Parameter> parameters(Block block) {

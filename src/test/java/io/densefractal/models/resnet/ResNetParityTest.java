@@ -8,25 +8,23 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.initializer.Initializer;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.testing.PythonReference;
+import io.densefractal.testing.ZooParity;
 import io.densefractal.weights.ModelWeights;
 import io.densefractal.weights.NDArrays;
 import io.densefractal.weights.Npy;
 import io.densefractal.weights.PthWriter;
 import io.densefractal.weights.StateDict;
-import io.densefractal.weights.Tensor;
 import io.densefractal.weights.TorchKeys;
 import io.densefractal.weights.WeightFiles;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,8 +37,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * definition in src/test/python/reference.py): same weights, same logits.
  */
 class ResNetParityTest {
-  static final double EVAL_TOLERANCE = 1e-4;
-  static final double TRAIN_TOLERANCE = 1e-4;
   static final double GRAD_TOLERANCE = 1e-3;
 
   @TempDir Path dir;
@@ -53,42 +49,10 @@ class ResNetParityTest {
         "resnet20_cifar", "resnet56_cifar", "resnet110_cifar"
       })
   void logitsMatchReferenceInBothPthFormats(String name) {
-    ModelSpec spec = ModelZoo.get(name);
-    int s = spec.inputSize();
-    // A non-square odd input catches padding/rounding differences in strided layers.
-    String odd = s == 224 ? "1x3x97x131" : "1x3x33x45";
-    PythonReference.run(
-        "reference.py", "make", "--model", name, "--out", dir.toString(),
-        "--num-classes", Integer.toString(spec.defaults().numClasses()),
-        "--inputs", "2x3x" + s + "x" + s, odd, "--train");
-    for (String file : List.of("weights_zip.pth", "weights_legacy.pth")) {
-      StateDict weights = WeightFiles.read(dir.resolve(file));
-      try (NDManager manager = NDManager.newBaseManager()) {
-        Block block = loaded(spec, weights, manager);
-        for (int i = 0; i < 2; i++) {
-          float[] actual = forward(block, manager, dir.resolve("input_" + i + ".npy"), false);
-          float[] expected = Npy.read(dir.resolve("eval_" + i + ".npy")).toFloatArray();
-          report(name, file + " eval input " + i, actual, expected);
-          assertClose(name + " " + file + " eval input " + i, actual, expected, EVAL_TOLERANCE);
-        }
-        if (file.equals("weights_zip.pth")) {
-          // Training mode: batch statistics in the forward, running statistics updated once.
-          float[] actual = forward(block, manager, dir.resolve("input_0.npy"), true);
-          float[] expected = Npy.read(dir.resolve("train_out.npy")).toFloatArray();
-          report(name, "train-mode forward", actual, expected);
-          assertClose(name + " train-mode forward", actual, expected, TRAIN_TOLERANCE);
-          StateDict buffers = WeightFiles.read(dir.resolve("train_buffers.pth"));
-          Map<String, Parameter> params = TorchKeys.parameters(block);
-          for (String key : buffers.keys()) {
-            assertClose(
-                name + " updated " + key,
-                params.get(key).getArray().toFloatArray(),
-                buffers.get(key).toFloatArray(),
-                TRAIN_TOLERANCE);
-          }
-        }
-      }
-    }
+    List<String> args = new ArrayList<>(List.of(ZooParity.standardInputs(ModelZoo.get(name))));
+    args.add("--train");
+    ZooParity.make(name, dir, args.toArray(new String[0]));
+    ZooParity.checkEvalAndTrain(name, dir, List.of("weights_zip.pth", "weights_legacy.pth"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -96,13 +60,10 @@ class ResNetParityTest {
   void crossEntropyGradientsMatchReference(String name) {
     ModelSpec spec = ModelZoo.get(name);
     int s = spec.inputSize() == 224 ? 96 : 32;
-    PythonReference.run(
-        "reference.py", "make", "--model", name, "--out", dir.toString(),
-        "--num-classes", Integer.toString(spec.defaults().numClasses()),
-        "--inputs", "4x3x" + s + "x" + s, "--grads");
+    ZooParity.make(name, dir, "--inputs", "4x3x" + s + "x" + s, "--grads");
     StateDict grads = WeightFiles.read(dir.resolve("train_grads.pth"));
     try (NDManager manager = NDManager.newBaseManager()) {
-      Block block = loaded(spec, WeightFiles.read(dir.resolve("weights_zip.pth")), manager);
+      Block block = ZooParity.loaded(spec, WeightFiles.read(dir.resolve("weights_zip.pth")), manager);
       NDArray x = NDArrays.toFloat32(Npy.read(dir.resolve("input_0.npy")), manager);
       long[] target = Npy.read(dir.resolve("train_target.npy")).toLongArray();
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -130,14 +91,11 @@ class ResNetParityTest {
   void exportedPthLoadsStrictlyIntoReference(String name) {
     ModelSpec spec = ModelZoo.get(name);
     int s = spec.inputSize();
-    PythonReference.run(
-        "reference.py", "make", "--model", name, "--out", dir.toString(),
-        "--num-classes", Integer.toString(spec.defaults().numClasses()),
-        "--inputs", "2x3x" + s + "x" + s);
+    ZooParity.make(name, dir, "--inputs", "2x3x" + s + "x" + s);
     float[] ours;
     try (NDManager manager = NDManager.newBaseManager()) {
-      Block block = loaded(spec, WeightFiles.read(dir.resolve("weights_zip.pth")), manager);
-      ours = forward(block, manager, dir.resolve("input_0.npy"), false);
+      Block block = ZooParity.loaded(spec, WeightFiles.read(dir.resolve("weights_zip.pth")), manager);
+      ours = ZooParity.forward(block, manager, dir.resolve("input_0.npy"), false);
       PthWriter.write(ModelWeights.stateDict(block), dir.resolve("exported.pth"));
     }
     PythonReference.run(
@@ -147,31 +105,7 @@ class ResNetParityTest {
         "--input", dir.resolve("input_0.npy").toString(),
         "--output", dir.resolve("exported_out.npy").toString());
     float[] theirs = Npy.read(dir.resolve("exported_out.npy")).toFloatArray();
-    report(name, "exported .pth in torch", theirs, ours);
-    assertClose(name + " exported .pth in torch", theirs, ours, EVAL_TOLERANCE);
-  }
-
-  private static Block loaded(ModelSpec spec, StateDict weights, NDManager manager) {
-    Block block = spec.create();
-    block.setInitializer(Initializer.ZEROS, p -> true);
-    block.initialize(manager, DataType.FLOAT32, spec.inputShape(spec.defaults()));
-    ModelWeights.load(block, weights, true);
-    return block;
-  }
-
-  private static float[] forward(Block block, NDManager manager, Path input, boolean training) {
-    Tensor t = Npy.read(input);
-    try (NDManager scope = manager.newSubManager()) {
-      NDArray x = NDArrays.toFloat32(t, scope).reshape(new Shape(t.shape()));
-      return block
-          .forward(new ParameterStore(manager, false), new NDList(x), training)
-          .singletonOrThrow()
-          .toFloatArray();
-    }
-  }
-
-  private static void report(String name, String what, float[] actual, float[] expected) {
-    System.out.printf(
-        Locale.ROOT, "PARITY %s %s: rel %.3g%n", name, what, relativeMaxDiff(actual, expected));
+    ZooParity.report(name, "exported .pth in torch", theirs, ours);
+    assertClose(name + " exported .pth in torch", theirs, ours, ZooParity.EVAL_TOLERANCE);
   }
 }
