@@ -35,6 +35,17 @@ public final class Scoped {
     }
   }
 
+  /** {@code f(state)}, keeping only the resulting state. */
+  public static NDList applyList(NDList state, UnaryOperator<NDList> f) {
+    NDManager parent = state.head().getManager();
+    try (NDManager scope = parent.newSubManager()) {
+      state.tempAttach(scope);
+      NDList out = f.apply(state);
+      out.attach(parent);
+      return out;
+    }
+  }
+
   /** {@code f(x)}, keeping only the result. */
   public static NDArray apply(NDArray x, UnaryOperator<NDArray> f) {
     NDManager parent = x.getManager();

@@ -28,6 +28,11 @@ public final class DenseBlock extends TorchModule {
     }
   }
 
+  /** The layers, in order (for segmented training). */
+  List<Block> layers() {
+    return List.copyOf(layers);
+  }
+
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {

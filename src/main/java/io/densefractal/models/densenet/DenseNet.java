@@ -1,6 +1,7 @@
 package io.densefractal.models.densenet;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -11,11 +12,16 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
+import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import io.densefractal.models.Layers;
 import io.densefractal.models.NamedSequential;
 import io.densefractal.models.Scoped;
+import io.densefractal.models.Segment;
+import io.densefractal.models.SegmentedNetwork;
 import io.densefractal.models.TorchModule;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * DenseNet laid out as torchvision's {@code DenseNet}:
@@ -29,39 +35,53 @@ import io.densefractal.models.TorchModule;
  * torchvision's: {@code features.denseblock1.denselayer1.norm1.weight},
  * {@code features.transition1.conv.weight}, {@code features.norm5.bias}, {@code classifier.weight}.
  */
-public final class DenseNet extends TorchModule {
+public final class DenseNet extends TorchModule implements SegmentedNetwork {
   private final DenseNetConfig config;
   private final NamedSequential features;
+  private final List<Block> stem = new ArrayList<>();
+  private final List<DenseBlock> denseBlocks = new ArrayList<>();
+  private final List<Block> transitions = new ArrayList<>();
+  private final Block norm5;
   private final Block pool;
   private final Block classifier;
 
   public DenseNet(DenseNetConfig config) {
     this.config = config;
     features = new NamedSequential();
+    List<Pair<String, Block>> stemLayers = new ArrayList<>();
     int channels = config.initFeatures();
     if (config.stem() == DenseNetConfig.Stem.IMAGENET) {
-      features
-          .add("conv0", Layers.fanIn(Layers.conv(channels, 7, 2, 3, 1)))
-          .add("norm0", Layers.batchNorm())
-          .add("relu0", Activation.reluBlock())
-          .add("pool0", Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
+      stemLayers.add(new Pair<>("conv0", Layers.fanIn(Layers.conv(channels, 7, 2, 3, 1))));
+      stemLayers.add(new Pair<>("norm0", Layers.batchNorm()));
+      stemLayers.add(new Pair<>("relu0", Activation.reluBlock()));
+      stemLayers.add(
+          new Pair<>(
+              "pool0", Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1))));
     } else {
-      features.add("conv0", Layers.fanIn(Layers.conv(channels, 3, 1, 1, 1)));
+      stemLayers.add(new Pair<>("conv0", Layers.fanIn(Layers.conv(channels, 3, 1, 1, 1))));
+    }
+    for (Pair<String, Block> layer : stemLayers) {
+      features.add(layer.getKey(), layer.getValue());
+      stem.add(layer.getValue());
     }
     int n = config.blocks().size();
     for (int i = 0; i < n; i++) {
       int layers = config.blocks().get(i);
-      features.add(
-          "denseblock" + (i + 1),
-          new DenseBlock(layers, config.growthRate(), config.bottleneckWidth(), config.dropRate()));
+      DenseBlock block =
+          new DenseBlock(layers, config.growthRate(), config.bottleneckWidth(), config.dropRate());
+      denseBlocks.add(block);
+      features.add("denseblock" + (i + 1), block);
       channels += layers * config.growthRate();
       if (i < n - 1) {
         int out = config.compressed(channels);
-        features.add("transition" + (i + 1), new Transition(out));
+        Transition transition = new Transition(out);
+        transitions.add(transition);
+        features.add("transition" + (i + 1), transition);
         channels = out;
       }
     }
-    features.add("norm5", Layers.batchNorm());
+    norm5 = Layers.batchNorm();
+    features.add("norm5", norm5);
     module("features", features);
     pool = Pool.globalAvgPool2dBlock();
     classifier = module("classifier", Layers.linear(channels, config.numClasses()));
@@ -73,11 +93,60 @@ public final class DenseNet extends TorchModule {
     return config;
   }
 
+  /**
+   * The forward pass at the granularity memory-efficient training needs: the stem, then one segment
+   * per dense layer (state = the block's feature maps so far; the segment appends the layer's k new
+   * channels), then each transition (or, after the last block, norm5 and the classifier). Only the
+   * feature maps themselves are kept between segments: linear, not quadratic, in depth.
+   */
+  @Override
+  public List<Segment> segments() {
+    List<Segment> out = new ArrayList<>();
+    out.add(
+        (ps, state, training) -> {
+          NDArray x = state.singletonOrThrow();
+          for (Block layer : stem) {
+            x = call(layer, ps, x, training);
+          }
+          return new NDList(x);
+        });
+    for (int b = 0; b < denseBlocks.size(); b++) {
+      for (Block layer : denseBlocks.get(b).layers()) {
+        out.add(
+            (ps, state, training) -> {
+              NDList next = new NDList(state);
+              next.add(layer.forward(ps, state, training).singletonOrThrow());
+              return next;
+            });
+      }
+      if (b < transitions.size()) {
+        Block transition = transitions.get(b);
+        out.add(
+            (ps, state, training) ->
+                new NDList(call(transition, ps, NDArrays.concat(state, 1), training)));
+      } else {
+        out.add(
+            (ps, state, training) ->
+                new NDList(head(ps, call(norm5, ps, NDArrays.concat(state, 1), training), training)));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public boolean isStochastic() {
+    return config.dropRate() > 0;
+  }
+
+  private NDArray head(ParameterStore ps, NDArray features, boolean training) {
+    return call(classifier, ps, call(pool, ps, Activation.relu(features), training), training);
+  }
+
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = callScoped(features, ps, inputs.singletonOrThrow(), training);
-    x = Scoped.apply(x, in -> call(classifier, ps, call(pool, ps, Activation.relu(in), training), training));
+    x = Scoped.apply(x, in -> head(ps, in, training));
     return new NDList(x);
   }
 

@@ -1,0 +1,156 @@
+package io.densefractal.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import io.densefractal.models.Scoped;
+import io.densefractal.models.Segment;
+import io.densefractal.models.SegmentedNetwork;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * Memory-efficient training step: recompute instead of store (Pleiss et al. 2017; torchvision's
+ * {@code memory_efficient=True}), through DJL's public autograd only.
+ *
+ * <ol>
+ *   <li>Forward through the segments with gradient recording off, keeping only the states between
+ *       segments (for a DenseNet: the feature maps themselves, linear in depth).
+ *   <li>Gradient of the loss with respect to the logits.
+ *   <li>Segments last to first: recompute the segment from its saved input with recording on, and
+ *       back-propagate {@code Σ (out · g)} where g is the saved gradient of its output. Parameter
+ *       gradients accumulate across these calls into exactly what one backward would give; the
+ *       gradient that reaches the segment's input becomes the previous segment's g.
+ * </ol>
+ *
+ * <p>BatchNorm running statistics are updated by the first forward only: they are saved before the
+ * recomputations and restored after. Dropout masks are replayed by seeding the engine's generator
+ * with the same per-segment seed in the forward and in the recomputation.
+ *
+ * <p>Peak memory: the saved states plus one segment's graph at a time.
+ */
+public final class RecomputingBackward {
+  private RecomputingBackward() {}
+
+  /** The logits (detached) and the loss value of one step. */
+  public record Result(NDArray logits, float loss) {}
+
+  /**
+   * Runs forward and backward for one batch. Parameter gradients are accumulated into the
+   * parameters' gradient arrays (zero them between steps, as with a normal backward); call this
+   * outside any open {@link GradientCollector}.
+   *
+   * @param block the network (also a {@link SegmentedNetwork})
+   * @param loss maps logits to a scalar loss
+   * @param stepSeed seeds the dropout masks of this step (ignored for deterministic networks)
+   */
+  public static <B extends Block & SegmentedNetwork> Result step(
+      B block, ParameterStore ps, NDArray x, UnaryOperator<NDArray> loss, long stepSeed) {
+    List<Segment> segments = block.segments();
+    boolean stochastic = block.isStochastic();
+    NDManager manager = x.getManager();
+
+    // 1. Forward, no graph: keep the input of every segment (states share their arrays).
+    List<NDList> inputs = new ArrayList<>(segments.size());
+    NDList state = new NDList(x);
+    for (int i = 0; i < segments.size(); i++) {
+      inputs.add(state);
+      seed(stochastic, stepSeed, i);
+      Segment segment = segments.get(i);
+      state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
+    }
+    NDArray logits = state.singletonOrThrow();
+    List<Pair<NDArray, NDArray>> runningStats = saveRunningStatistics(block);
+
+    // 2. d loss / d logits.
+    NDList grads;
+    float lossValue;
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray leaf = leaf(logits);
+      NDArray l = loss.apply(leaf);
+      lossValue = l.getFloat();
+      collector.backward(l);
+      grads = new NDList(leaf.getGradient().duplicate());
+    }
+
+    // 3. Segments backwards: recompute with a graph, back-propagate the saved output gradient.
+    for (int i = segments.size() - 1; i >= 0; i--) {
+      try (NDManager scope = manager.newSubManager()) {
+        NDList in = new NDList();
+        for (NDArray a : inputs.get(i)) {
+          NDArray d = leaf(a);
+          d.attach(scope);
+          in.add(d);
+        }
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          seed(stochastic, stepSeed, i);
+          NDList out = segments.get(i).forward(ps, in, true);
+          NDArray objective = null;
+          for (int j = 0; j < out.size(); j++) {
+            NDArray term = out.get(j).mul(grads.get(j)).sum();
+            objective = objective == null ? term : objective.add(term);
+          }
+          collector.backward(objective);
+        }
+        NDList inputGrads = new NDList();
+        if (i > 0) {
+          for (NDArray d : in) {
+            NDArray g = d.getGradient().duplicate();
+            g.attach(manager);
+            inputGrads.add(g);
+          }
+        }
+        grads.close();
+        grads = inputGrads;
+      }
+      inputs.set(i, null);
+    }
+    restoreRunningStatistics(runningStats);
+    return new Result(logits, lossValue);
+  }
+
+  /** A graph leaf sharing {@code a}'s data, recording gradients. */
+  private static NDArray leaf(NDArray a) {
+    NDArray d = a.stopGradient();
+    d.setRequiresGradient(true);
+    return d;
+  }
+
+  /** The per-segment seed that makes the recomputation draw the forward's dropout masks. */
+  public static int segmentSeed(long stepSeed, int segment) {
+    return (int) (stepSeed * 1_000_003L + segment);
+  }
+
+  private static void seed(boolean stochastic, long stepSeed, int segment) {
+    if (stochastic) {
+      Engine.getInstance().setRandomSeed(segmentSeed(stepSeed, segment));
+    }
+  }
+
+  private static List<Pair<NDArray, NDArray>> saveRunningStatistics(Block block) {
+    List<Pair<NDArray, NDArray>> saved = new ArrayList<>();
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      Parameter.Type type = p.getValue().getType();
+      if (type == Parameter.Type.RUNNING_MEAN || type == Parameter.Type.RUNNING_VAR) {
+        NDArray array = p.getValue().getArray();
+        saved.add(new Pair<>(array, array.duplicate()));
+      }
+    }
+    return saved;
+  }
+
+  private static void restoreRunningStatistics(List<Pair<NDArray, NDArray>> saved) {
+    for (Pair<NDArray, NDArray> p : saved) {
+      p.getKey().set(new NDIndex("..."), p.getValue());
+      p.getValue().close();
+    }
+  }
+}

@@ -1,0 +1,139 @@
+package io.densefractal.train;
+
+import static io.densefractal.testing.Close.relativeMaxDiff;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.densefractal.models.Segment;
+import io.densefractal.models.densenet.DenseNet;
+import io.densefractal.models.densenet.DenseNets;
+import io.densefractal.weights.TorchKeys;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+
+/** Memory-efficient (recomputing) training gives the gradients and statistics of a normal step. */
+class RecomputingBackwardTest {
+  static final Shape INPUT = new Shape(4, 3, 16, 16);
+
+  static DenseNet smallDenseNet(double dropRate) {
+    // DenseNet-BC, depth 16 (2 bottleneck layers per block), k = 4, on 16x16 images.
+    return new DenseNet(DenseNets.cifar(16, 4, true).numClasses(5).dropRate(dropRate).build());
+  }
+
+  static UnaryOperator<NDArray> crossEntropy(NDManager m) {
+    NDArray oneHot = m.create(new long[] {0, 1, 2, 3}).oneHot(5);
+    return logits -> logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
+  }
+
+  /** Gradients (by key) and running statistics after one step. */
+  record Outcome(Map<String, float[]> grads, Map<String, float[]> stats, float loss) {}
+
+  static Outcome outcome(DenseNet net, float loss) {
+    Map<String, float[]> grads = new LinkedHashMap<>();
+    Map<String, float[]> stats = new LinkedHashMap<>();
+    for (Map.Entry<String, Parameter> e : TorchKeys.parameters(net).entrySet()) {
+      NDArray a = e.getValue().getArray();
+      if (e.getValue().requiresGradient()) {
+        grads.put(e.getKey(), a.getGradient().toFloatArray());
+      } else {
+        stats.put(e.getKey(), a.toFloatArray());
+      }
+    }
+    return new Outcome(grads, stats, loss);
+  }
+
+  /** An ordinary step: one forward with the graph recorded, one backward. */
+  static Outcome standard(double dropRate) {
+    return ordinary(dropRate, (net, ps, x) -> net.forward(ps, new NDList(x), true).singletonOrThrow());
+  }
+
+  /** An ordinary step through the chained segments, seeded as the recomputation seeds them. */
+  static Outcome chainedSegments(double dropRate, long stepSeed) {
+    return ordinary(
+        dropRate,
+        (net, ps, x) -> {
+          NDList state = new NDList(x);
+          List<Segment> segments = net.segments();
+          for (int i = 0; i < segments.size(); i++) {
+            Engine.getInstance().setRandomSeed(RecomputingBackward.segmentSeed(stepSeed, i));
+            state = segments.get(i).forward(ps, state, true);
+          }
+          return state.singletonOrThrow();
+        });
+  }
+
+  interface Forward {
+    NDArray apply(DenseNet net, ParameterStore ps, NDArray x);
+  }
+
+  static Outcome ordinary(double dropRate, Forward forward) {
+    Engine.getInstance().setRandomSeed(7);
+    DenseNet net = smallDenseNet(dropRate);
+    try (NDManager m = NDManager.newBaseManager()) {
+      net.initialize(m, DataType.FLOAT32, INPUT);
+      Engine.getInstance().setRandomSeed(8);
+      NDArray x = m.randomNormal(INPUT);
+      try (GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = crossEntropy(m).apply(forward.apply(net, new ParameterStore(m, false), x));
+        c.backward(loss);
+        return outcome(net, loss.getFloat());
+      }
+    }
+  }
+
+  static Outcome recomputed(double dropRate, long stepSeed) {
+    Engine.getInstance().setRandomSeed(7);
+    DenseNet net = smallDenseNet(dropRate);
+    try (NDManager m = NDManager.newBaseManager()) {
+      net.initialize(m, DataType.FLOAT32, INPUT);
+      Engine.getInstance().setRandomSeed(8);
+      NDArray x = m.randomNormal(INPUT);
+      RecomputingBackward.Result r =
+          RecomputingBackward.step(net, new ParameterStore(m, false), x, crossEntropy(m), stepSeed);
+      return outcome(net, r.loss());
+    }
+  }
+
+  static void assertSame(Outcome expected, Outcome actual, double tolerance) {
+    assertThat(actual.loss()).isCloseTo(expected.loss(), org.assertj.core.data.Offset.offset(1e-5f));
+    assertThat(actual.grads().keySet()).containsExactlyElementsOf(expected.grads().keySet());
+    for (String k : expected.grads().keySet()) {
+      assertThat(relativeMaxDiff(actual.grads().get(k), expected.grads().get(k)))
+          .as("gradient of " + k)
+          .isLessThan(tolerance);
+    }
+    for (String k : expected.stats().keySet()) {
+      assertThat(relativeMaxDiff(actual.stats().get(k), expected.stats().get(k)))
+          .as("running statistic " + k + " (must be updated exactly once)")
+          .isLessThan(1e-6);
+    }
+  }
+
+  @Test
+  void gradientsAndRunningStatisticsEqualAStandardStep() {
+    Outcome expected = standard(0);
+    assertSame(expected, chainedSegments(0, 1), 1e-6); // the segments are the forward pass
+    assertSame(expected, recomputed(0, 1), 1e-5);
+  }
+
+  @Test
+  void dropoutMasksAreReplayedInTheRecomputation() {
+    Outcome expected = chainedSegments(0.2, 42);
+    assertSame(expected, recomputed(0.2, 42), 1e-5);
+    // and the masks matter: another step seed gives other gradients
+    Outcome other = chainedSegments(0.2, 43);
+    assertThat(relativeMaxDiff(other.grads().get("features.conv0.weight"), expected.grads().get("features.conv0.weight")))
+        .isGreaterThan(1e-3);
+  }
+}
