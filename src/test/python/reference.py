@@ -17,6 +17,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint
 import torchvision
 
 torch.set_num_threads(os.cpu_count() or 1)
@@ -71,8 +72,9 @@ class CifarResNet(nn.Module):
 class CifarDenseLayer(nn.Module):
     """Huang et al. 2017: BN-ReLU-3x3 conv (k), or with a bottleneck BN-ReLU-1x1 (4k)-BN-ReLU-3x3."""
 
-    def __init__(self, in_channels, k, bottleneck):
+    def __init__(self, in_channels, k, bottleneck, memory_efficient=False):
         super().__init__()
+        self.memory_efficient = memory_efficient
         self.norm1 = nn.BatchNorm2d(in_channels)
         if bottleneck:
             self.conv1 = nn.Conv2d(in_channels, 4 * k, 1, bias=False)
@@ -82,18 +84,26 @@ class CifarDenseLayer(nn.Module):
             self.conv1 = nn.Conv2d(in_channels, k, 3, padding=1, bias=False)
         self.bottleneck = bottleneck
 
+    def first_unit(self, *features):
+        return self.conv1(F.relu(self.norm1(torch.cat(features, 1))))
+
     def forward(self, features):
-        out = self.conv1(F.relu(self.norm1(torch.cat(features, 1))))
+        if self.memory_efficient and any(f.requires_grad for f in features):
+            # torchvision's memory_efficient: checkpoint concat + BN + ReLU + first conv.
+            out = torch.utils.checkpoint.checkpoint(self.first_unit, *features)
+        else:
+            out = self.first_unit(*features)
         if self.bottleneck:
             out = self.conv2(F.relu(self.norm2(out)))
         return out
 
 
 class CifarDenseBlock(nn.ModuleDict):
-    def __init__(self, layers, in_channels, k, bottleneck):
+    def __init__(self, layers, in_channels, k, bottleneck, memory_efficient=False):
         super().__init__()
         for i in range(layers):
-            self["denselayer%d" % (i + 1)] = CifarDenseLayer(in_channels + i * k, k, bottleneck)
+            self["denselayer%d" % (i + 1)] = CifarDenseLayer(
+                in_channels + i * k, k, bottleneck, memory_efficient)
 
     def forward(self, x):
         features = [x]
@@ -105,14 +115,14 @@ class CifarDenseBlock(nn.ModuleDict):
 class CifarDenseNet(nn.Module):
     """The paper's Table 2 networks: 3x3 stem, 3 dense blocks, transitions with compression."""
 
-    def __init__(self, depth, k, bc, num_classes=10):
+    def __init__(self, depth, k, bc, num_classes=10, memory_efficient=False):
         super().__init__()
         n = (depth - 4) // (6 if bc else 3)
         channels = 2 * k if bc else 16
         self.features = nn.Sequential()
         self.features.add_module("conv0", nn.Conv2d(3, channels, 3, padding=1, bias=False))
         for i in range(3):
-            self.features.add_module("denseblock%d" % (i + 1), CifarDenseBlock(n, channels, k, bc))
+            self.features.add_module("denseblock%d" % (i + 1), CifarDenseBlock(n, channels, k, bc, memory_efficient))
             channels += n * k
             if i < 2:
                 out = channels // 2 if bc else channels

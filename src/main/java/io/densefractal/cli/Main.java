@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       ExportCommand.class,
       DemoCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

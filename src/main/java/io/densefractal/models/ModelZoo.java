@@ -13,11 +13,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.function.Supplier;
 
 /** Every named model, in a fixed order: name → builder. Immutable. */
 public final class ModelZoo {
   private static final Map<String, ModelSpec> MODELS = register();
+
+  /** Any CIFAR DenseNet by name, e.g. densenet_bc190_k12, beyond the registered ones. */
+  private static final Pattern CIFAR_DENSENET =
+      Pattern.compile("densenet(_bc)?(\\d{1,4})_k(\\d{1,3})");
 
   private ModelZoo() {}
 
@@ -112,6 +118,16 @@ public final class ModelZoo {
    */
   public static ModelSpec get(String name) {
     ModelSpec spec = MODELS.get(name);
+    Matcher dense = CIFAR_DENSENET.matcher(name);
+    if (spec == null && dense.matches()) {
+      int depth = Integer.parseInt(dense.group(2));
+      int k = Integer.parseInt(dense.group(3));
+      boolean bc = dense.group(1) != null;
+      DenseNets.cifar(depth, k, bc); // validates now: a bad depth fails here, not at build time
+      Map<String, ModelSpec> one = new LinkedHashMap<>();
+      cifarDenseNet(one, depth, k, bc);
+      spec = one.get(name);
+    }
     if (spec == null) {
       throw new ConfigException(
           "unknown model '" + name + "'; known models: " + String.join(", ", MODELS.keySet())

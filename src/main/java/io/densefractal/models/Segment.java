@@ -10,4 +10,9 @@ import ai.djl.training.ParameterStore;
 @FunctionalInterface
 public interface Segment {
   NDList forward(ParameterStore parameterStore, NDList state, boolean training);
+
+  /** This segment as an {@link AppendingSegment}, or null when it replaces its state. */
+  default AppendingSegment appending() {
+    return null;
+  }
 }

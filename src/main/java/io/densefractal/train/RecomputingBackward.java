@@ -10,6 +10,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.densefractal.models.AppendingSegment;
 import io.densefractal.models.Scoped;
 import io.densefractal.models.Segment;
 import io.densefractal.models.SegmentedNetwork;
@@ -90,25 +91,40 @@ public final class RecomputingBackward {
           d.attach(scope);
           in.add(d);
         }
+        Segment segment = segments.get(i);
+        AppendingSegment appending = segment.appending();
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           seed(stochastic, stepSeed, i);
-          NDList out = segments.get(i).forward(ps, in, true);
-          NDArray objective = null;
-          for (int j = 0; j < out.size(); j++) {
-            NDArray term = out.get(j).mul(grads.get(j)).sum();
-            objective = objective == null ? term : objective.add(term);
+          NDArray objective;
+          if (appending != null) {
+            // Only the appended array is new: the rest of the state passes through unchanged.
+            objective = appending.compute(ps, in, true).mul(grads.get(grads.size() - 1)).sum();
+          } else {
+            NDList out = segment.forward(ps, in, true);
+            objective = out.get(0).mul(grads.get(0)).sum();
+            for (int j = 1; j < out.size(); j++) {
+              objective = objective.add(out.get(j).mul(grads.get(j)).sum());
+            }
           }
           collector.backward(objective);
         }
         NDList inputGrads = new NDList();
         if (i > 0) {
-          for (NDArray d : in) {
-            NDArray g = d.getGradient().duplicate();
-            g.attach(manager);
-            inputGrads.add(g);
+          for (int j = 0; j < in.size(); j++) {
+            NDArray g = in.get(j).getGradient();
+            if (appending != null) {
+              // d state_j = (carried gradient of the passed-through array) + (through the new one)
+              inputGrads.add(grads.get(j).addi(g));
+            } else {
+              NDArray kept = g.duplicate();
+              kept.attach(manager);
+              inputGrads.add(kept);
+            }
           }
         }
-        grads.close();
+        for (int j = appending != null ? in.size() : 0; j < grads.size(); j++) {
+          grads.get(j).close();
+        }
         grads = inputGrads;
       }
       inputs.set(i, null);

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -83,6 +84,27 @@ class CliTest {
     assertThat(run("infer", "-m", "resnet20_cifar", "--in-channels", "1", "--weights",
             pth.toString(), "--input", input.toString(), "--output", b.toString()).code()).isZero();
     assertThat(Npy.read(b).toFloatArray()).containsExactly(Npy.read(a).toFloatArray());
+  }
+
+  @Test
+  void benchJsonHasTheDocumentedFields() {
+    for (String[] extra :
+        new String[][] {{"--mode", "infer"}, {"--mode", "train", "--memory-efficient"}}) {
+      String[] args = {"bench", "-m", "densenet_bc16_k4", "--batch", "2", "--warmup", "0",
+          "--iters", "2", "--json"};
+      String[] all = java.util.stream.Stream.concat(Arrays.stream(args), Arrays.stream(extra))
+          .toArray(String[]::new);
+      Result r = run(all);
+      assertThat(r.code()).as(r.err()).isZero();
+      JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
+      assertThat(o.keySet())
+          .contains("model", "mode", "batch", "size", "threads", "median_ms", "min_ms", "max_ms",
+              "images_per_s", "peak_rss_mb");
+      assertThat(o.get("size").getAsInt()).isEqualTo(32);
+      assertThat(o.get("median_ms").getAsDouble()).isPositive();
+    }
+    assertThat(run("bench", "-m", "resnet20_cifar", "--memory-efficient", "--iters", "1").err())
+        .contains("no memory-efficient mode");
   }
 
   @Test

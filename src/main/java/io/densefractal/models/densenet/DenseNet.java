@@ -14,6 +14,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import io.densefractal.models.AppendingSegment;
 import io.densefractal.models.Layers;
 import io.densefractal.models.NamedSequential;
 import io.densefractal.models.Scoped;
@@ -112,12 +113,9 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
         });
     for (int b = 0; b < denseBlocks.size(); b++) {
       for (Block layer : denseBlocks.get(b).layers()) {
-        out.add(
-            (ps, state, training) -> {
-              NDList next = new NDList(state);
-              next.add(layer.forward(ps, state, training).singletonOrThrow());
-              return next;
-            });
+        AppendingSegment appendLayer =
+            (ps, state, training) -> layer.forward(ps, state, training).singletonOrThrow();
+        out.add(appendLayer);
       }
       if (b < transitions.size()) {
         Block transition = transitions.get(b);

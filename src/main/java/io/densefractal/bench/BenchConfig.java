@@ -1,0 +1,38 @@
+package io.densefractal.bench;
+
+import io.densefractal.models.ConfigException;
+
+/**
+ * One benchmark case.
+ *
+ * @param model zoo name
+ * @param mode {@code train} (forward, cross-entropy, backward, SGD update) or {@code infer} (eval
+ *     forward)
+ * @param batch images per step
+ * @param size square input size
+ * @param numClasses classifier outputs
+ * @param warmup untimed steps first
+ * @param iters timed steps
+ * @param memoryEfficient train by recomputation (models that are segmented, e.g. DenseNet)
+ */
+public record BenchConfig(
+    String model,
+    String mode,
+    int batch,
+    int size,
+    int numClasses,
+    int warmup,
+    int iters,
+    boolean memoryEfficient) {
+  public BenchConfig {
+    if (!mode.equals("train") && !mode.equals("infer")) {
+      throw new ConfigException("mode must be train or infer, got '" + mode + "'");
+    }
+    if (batch < 1 || size < 1 || iters < 1 || warmup < 0) {
+      throw new ConfigException("batch, size and iters must be >= 1 and warmup >= 0");
+    }
+    if (memoryEfficient && !mode.equals("train")) {
+      throw new ConfigException("--memory-efficient only applies to --mode train");
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.densefractal.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import io.densefractal.models.ConfigException;
+import io.densefractal.models.ModelOptions;
+import io.densefractal.models.ModelSpec;
+import io.densefractal.models.ModelZoo;
+import io.densefractal.models.SegmentedNetwork;
+import io.densefractal.train.RecomputingBackward;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.UnaryOperator;
+
+/**
+ * Times training or inference steps of a zoo model on random data, the same work as
+ * bench/torch_step.py does in PyTorch: train = forward, cross-entropy, backward, plain SGD update;
+ * infer = eval-mode forward without a graph. Every step runs in its own memory scope.
+ */
+public final class StepBenchmark {
+  private static final float LEARNING_RATE = 0.01f;
+
+  private StepBenchmark() {}
+
+  public static BenchResult run(BenchConfig c) {
+    ModelSpec spec = ModelZoo.get(c.model());
+    Block block = spec.create(new ModelOptions(c.numClasses(), 3));
+    if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
+      throw new ConfigException(
+          c.model() + " has no memory-efficient mode (DenseNet models have)");
+    }
+    Engine.getInstance().setRandomSeed(0);
+    double[] ms = new double[c.iters()];
+    try (NDManager manager = NDManager.newBaseManager()) {
+      block.initialize(manager, DataType.FLOAT32, new Shape(1, 3, c.size(), c.size()));
+      ParameterStore ps = new ParameterStore(manager, false);
+      Shape input = new Shape(c.batch(), 3, c.size(), c.size());
+      NDArray x = manager.randomNormal(input);
+      NDArray oneHot =
+          manager.arange(0, c.batch(), 1, DataType.INT64).mod(c.numClasses()).oneHot(c.numClasses());
+      UnaryOperator<NDArray> loss =
+          logits -> logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
+      for (int i = -c.warmup(); i < c.iters(); i++) {
+        long t0 = System.nanoTime();
+        try (NDManager step = manager.newSubManager()) {
+          x.tempAttach(step);
+          if (c.mode().equals("infer")) {
+            block.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+          } else {
+            trainStep(block, ps, x, loss, c.memoryEfficient(), i, step);
+          }
+        }
+        if (i >= 0) {
+          ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+      }
+    }
+    double[] sorted = ms.clone();
+    Arrays.sort(sorted);
+    double median =
+        sorted.length % 2 == 1
+            ? sorted[sorted.length / 2]
+            : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    return new BenchResult(
+        c,
+        intraOpThreads(),
+        median,
+        sorted[0],
+        sorted[sorted.length - 1],
+        c.batch() * 1000.0 / median,
+        peakRssMb());
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <B extends Block & SegmentedNetwork> void trainStep(
+      Block block,
+      ParameterStore ps,
+      NDArray x,
+      UnaryOperator<NDArray> loss,
+      boolean memoryEfficient,
+      long stepSeed,
+      NDManager step) {
+    if (memoryEfficient) {
+      RecomputingBackward.step((B) block, ps, x, loss, stepSeed);
+    } else {
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        collector.backward(loss.apply(block.forward(ps, new NDList(x), true).singletonOrThrow()));
+      }
+    }
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      if (p.getValue().requiresGradient()) {
+        NDArray w = p.getValue().getArray();
+        NDArray g = w.getGradient();
+        g.attach(step); // the handle (not the gradient itself) dies with the step
+        w.subi(g.mul(LEARNING_RATE));
+        g.subi(g); // zero for the next step: gradients accumulate
+      }
+    }
+  }
+
+  /** libtorch's intra-op thread count, as set by -Dai.djl.pytorch.num_threads. */
+  private static int intraOpThreads() {
+    String configured = System.getProperty("ai.djl.pytorch.num_threads");
+    return configured != null ? Integer.parseInt(configured) : Runtime.getRuntime().availableProcessors();
+  }
+
+  /** The process's peak resident set (VmHWM), in MB; -1 where /proc is missing. */
+  public static long peakRssMb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return -1;
+    }
+    return -1;
+  }
+}

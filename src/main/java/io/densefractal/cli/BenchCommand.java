@@ -1,0 +1,111 @@
+package io.densefractal.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.densefractal.bench.BenchConfig;
+import io.densefractal.bench.BenchResult;
+import io.densefractal.bench.StepBenchmark;
+import io.densefractal.models.ModelZoo;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bench}: milliseconds per training or inference step, images/s and peak RSS. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Time training or inference steps of a model on random data.")
+final class BenchCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(names = {"-m", "--model"}, required = true, description = "Model name.")
+  String model;
+
+  @Option(names = "--mode", defaultValue = "train", description = "train or infer (default train).")
+  String mode;
+
+  @Option(names = "--batch", defaultValue = "8", description = "Images per step (default 8).")
+  int batch;
+
+  @Option(names = "--size", description = "Square input size (default: the model's).")
+  Integer size;
+
+  @Option(names = "--num-classes", description = "Classifier outputs (default: the model's).")
+  Integer numClasses;
+
+  @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores).")
+  Integer threads;
+
+  @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps (default 2).")
+  int warmup;
+
+  @Option(names = "--iters", defaultValue = "5", description = "Timed steps (default 5).")
+  int iters;
+
+  @Option(
+      names = "--memory-efficient",
+      description = "Train by recomputation: keep only segment boundaries (DenseNet).")
+  boolean memoryEfficient;
+
+  @Option(names = "--json", description = "One JSON object instead of text.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    if (threads != null) {
+      // Read once when the engine starts, which has not happened yet in this process.
+      System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
+      System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    }
+    var m = ModelZoo.get(model);
+    BenchConfig config =
+        new BenchConfig(
+            model,
+            mode,
+            batch,
+            size == null ? m.inputSize() : size,
+            numClasses == null ? m.defaults().numClasses() : numClasses,
+            warmup,
+            iters,
+            memoryEfficient);
+    BenchResult r = StepBenchmark.run(config);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      JsonObject o = new JsonObject();
+      o.addProperty("model", model);
+      o.addProperty("mode", mode);
+      o.addProperty("batch", batch);
+      o.addProperty("size", config.size());
+      o.addProperty("threads", r.threads());
+      o.addProperty("memory_efficient", memoryEfficient);
+      o.addProperty("median_ms", r.medianMs());
+      o.addProperty("min_ms", r.minMs());
+      o.addProperty("max_ms", r.maxMs());
+      o.addProperty("images_per_s", r.imagesPerSecond());
+      o.addProperty("peak_rss_mb", r.peakRssMb());
+      out.println(new GsonBuilder().create().toJson(o));
+    } else {
+      out.printf(
+          Locale.ROOT,
+          "%s %s%s batch %d, %dx%d, %d threads: median %.1f ms (min %.1f, max %.1f),"
+              + " %.1f images/s, peak RSS %d MB%n",
+          model,
+          mode,
+          memoryEfficient ? " (memory-efficient)" : "",
+          batch,
+          config.size(),
+          config.size(),
+          r.threads(),
+          r.medianMs(),
+          r.minMs(),
+          r.maxMs(),
+          r.imagesPerSecond(),
+          r.peakRssMb());
+    }
+    out.flush();
+    return 0;
+  }
+}
