@@ -28,7 +28,12 @@ import java.util.Locale;
  * @param macs total multiply-accumulates
  */
 public record ModelSummary(
-    String model, Shape inputShape, List<LayerSummary> layers, long params, long buffers, long macs) {
+    String model,
+    Shape inputShape,
+    List<LayerSummary> layers,
+    long params,
+    long buffers,
+    long macs) {
 
   public ModelSummary {
     layers = List.copyOf(layers);
@@ -103,7 +108,15 @@ public record ModelSummary(
   /** A fixed-width table, one line per layer, then the totals. */
   public String toTable() {
     StringBuilder sb = new StringBuilder();
-    sb.append(String.format(Locale.ROOT, "%-44s %-16s %-22s %12s %15s%n", "layer", "type", "output", "params", "MACs"));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%-44s %-16s %-22s %12s %15s%n",
+            "layer",
+            "type",
+            "output",
+            "params",
+            "MACs"));
     for (LayerSummary l : layers) {
       sb.append(
           String.format(

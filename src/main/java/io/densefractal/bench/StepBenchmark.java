@@ -37,8 +37,7 @@ public final class StepBenchmark {
     ModelSpec spec = ModelZoo.get(c.model());
     Block block = spec.create(new ModelOptions(c.numClasses(), 3));
     if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
-      throw new ConfigException(
-          c.model() + " has no memory-efficient mode (DenseNet models have)");
+      throw new ConfigException(c.model() + " has no memory-efficient mode (DenseNet models have)");
     }
     Engine.getInstance().setRandomSeed(0);
     double[] ms = new double[c.iters()];
@@ -48,7 +47,10 @@ public final class StepBenchmark {
       Shape input = new Shape(c.batch(), 3, c.size(), c.size());
       NDArray x = manager.randomNormal(input);
       NDArray oneHot =
-          manager.arange(0, c.batch(), 1, DataType.INT64).mod(c.numClasses()).oneHot(c.numClasses());
+          manager
+              .arange(0, c.batch(), 1, DataType.INT64)
+              .mod(c.numClasses())
+              .oneHot(c.numClasses());
       UnaryOperator<NDArray> loss =
           logits -> logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
       for (int i = -c.warmup(); i < c.iters(); i++) {
@@ -112,7 +114,9 @@ public final class StepBenchmark {
   /** libtorch's intra-op thread count, as set by -Dai.djl.pytorch.num_threads. */
   private static int intraOpThreads() {
     String configured = System.getProperty("ai.djl.pytorch.num_threads");
-    return configured != null ? Integer.parseInt(configured) : Runtime.getRuntime().availableProcessors();
+    return configured != null
+        ? Integer.parseInt(configured)
+        : Runtime.getRuntime().availableProcessors();
   }
 
   /** The process's peak resident set (VmHWM), in MB; -1 where /proc is missing. */

@@ -21,7 +21,10 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-m", "--model"}, required = true, description = "Model name.")
+  @Option(
+      names = {"-m", "--model"},
+      required = true,
+      description = "Model name.")
   String model;
 
   @Option(names = "--mode", defaultValue = "train", description = "train or infer (default train).")

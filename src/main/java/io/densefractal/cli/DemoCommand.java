@@ -28,14 +28,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The README's main job until training lands: summarise a CIFAR ResNet, save its (seeded, untrained)
- * weights as .pth and .safetensors, read both back, run the bundled Fashion-MNIST images through
- * each, and check that every route gives bit-identical logits.
+ * The README's main job until training lands: summarise a CIFAR ResNet, save its (seeded,
+ * untrained) weights as .pth and .safetensors, read both back, run the bundled Fashion-MNIST images
+ * through each, and check that every route gives bit-identical logits.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
-    description = "Offline round trip: summary, .pth/.safetensors save and load, infer on bundled images.")
+    description =
+        "Offline round trip: summary, .pth/.safetensors save and load, infer on bundled images.")
 final class DemoCommand implements Callable<Integer> {
   private static final String MODEL = "resnet20_cifar";
   private static final String EXAMPLE = "examples/fashion_mnist_8";
@@ -83,7 +84,10 @@ final class DemoCommand implements Callable<Integer> {
     for (Path weights : List.of(pth, safetensors)) {
       try (LoadedModel m = LoadedModel.fromFile(model, options, weights);
           NDManager batch = m.manager.newSubManager()) {
-        check(out, weights.getFileName() + " reloaded", reference,
+        check(
+            out,
+            weights.getFileName() + " reloaded",
+            reference,
             m.predict(NDArrays.toFloat32(images, batch)).toFloatArray());
       }
     }
@@ -107,7 +111,8 @@ final class DemoCommand implements Callable<Integer> {
   private static Path copyResource(String resource, Path target) throws IOException {
     try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
-        throw new DenseFractalException("the jar lacks its bundled example " + resource + "; rebuild it");
+        throw new DenseFractalException(
+            "the jar lacks its bundled example " + resource + "; rebuild it");
       }
       Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
     }

@@ -8,8 +8,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code import}: a torch checkpoint (any .pth flavour) checked strictly against a model and written
- * as canonical weights (torchvision keys and order, float32) with our metadata.
+ * {@code import}: a torch checkpoint (any .pth flavour) checked strictly against a model and
+ * written as canonical weights (torchvision keys and order, float32) with our metadata.
  */
 @Command(
     name = "import",

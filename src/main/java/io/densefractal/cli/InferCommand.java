@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
 @Command(
     name = "infer",
     mixinStandardHelpOptions = true,
-    description = "Eval-mode forward of an .npy batch (N,C,H,W or C,H,W); writes the logits as .npy.")
+    description =
+        "Eval-mode forward of an .npy batch (N,C,H,W or C,H,W); writes the logits as .npy.")
 final class InferCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -60,8 +61,7 @@ final class InferCommand implements Callable<Integer> {
                 ? LoadedModel.random(modelArgs.spec(), modelArgs.options(), seed)
                 : LoadedModel.fromFile(modelArgs.spec(), modelArgs.options(), weights);
         NDManager batch = model.manager.newSubManager()) {
-      NDArray images =
-          NDArrays.toFloat32(x, batch).reshape(shape);
+      NDArray images = NDArrays.toFloat32(x, batch).reshape(shape);
       NDArray logits = model.predict(images);
       Npy.write(NDArrays.toTensor(logits), output);
       out.printf(
@@ -92,7 +92,9 @@ final class InferCommand implements Callable<Integer> {
       Arrays.sort(order, (a, b) -> Float.compare(p[row * classes + b], p[row * classes + a]));
       StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "  image %d:", i));
       for (int j = 0; j < Math.min(k, classes); j++) {
-        sb.append(String.format(Locale.ROOT, " class %d (%.1f %%)", order[j], 100 * p[row * classes + order[j]]));
+        sb.append(
+            String.format(
+                Locale.ROOT, " class %d (%.1f %%)", order[j], 100 * p[row * classes + order[j]]));
       }
       out.println(sb);
     }

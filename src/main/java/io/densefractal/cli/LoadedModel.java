@@ -83,7 +83,8 @@ final class LoadedModel implements AutoCloseable {
       throw new DenseFractalException(
           String.format(
               Locale.ROOT,
-              "input must be (N, %d, H, W), got %s (use --in-channels to change the model's channels)",
+              "input must be (N, %d, H, W), got %s (use --in-channels to change the model's"
+                  + " channels)",
               options.inChannels(),
               x.getShape()));
     }

@@ -71,7 +71,8 @@ public final class Main implements Runnable {
     } else if (t instanceof IOException) {
       message = "I/O error: " + t.getMessage();
     } else {
-      message = t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+      message =
+          t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
     }
     return message.replace('\n', ' ');
   }
@@ -81,7 +82,9 @@ public final class Main implements Runnable {
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"densefractal " + (v == null ? "dev" : v) + " (DJL 0.36.0, libtorch 2.7.1)"};
+      return new String[] {
+        "densefractal " + (v == null ? "dev" : v) + " (DJL 0.36.0, libtorch 2.7.1)"
+      };
     }
   }
 }

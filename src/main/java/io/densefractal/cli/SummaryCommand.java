@@ -19,7 +19,8 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "summary",
     mixinStandardHelpOptions = true,
-    description = "Per-layer output shapes, parameters and MACs of a model, or --list of all models.")
+    description =
+        "Per-layer output shapes, parameters and MACs of a model, or --list of all models.")
 final class SummaryCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -32,7 +33,9 @@ final class SummaryCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Machine-readable output.")
   boolean json;
 
-  @Option(names = "--size", description = "Square input size (default: the model's own, 224 or 32).")
+  @Option(
+      names = "--size",
+      description = "Square input size (default: the model's own, 224 or 32).")
   Integer size;
 
   @Option(names = "--num-classes", description = "Classifier outputs (default: the model's).")
@@ -45,8 +48,7 @@ final class SummaryCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     if (list == (model != null)) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "give either a MODEL or --list");
+      throw new CommandLine.ParameterException(spec.commandLine(), "give either a MODEL or --list");
     }
     if (list) {
       printList(out);
@@ -66,7 +68,15 @@ final class SummaryCommand implements Callable<Integer> {
   private void printList(PrintWriter out) {
     JsonArray array = new JsonArray();
     if (!json) {
-      out.printf(Locale.ROOT, "%-20s %-10s %6s %14s %10s  %s%n", "name", "family", "input", "params", "GMACs", "description");
+      out.printf(
+          Locale.ROOT,
+          "%-20s %-10s %6s %14s %10s  %s%n",
+          "name",
+          "family",
+          "input",
+          "params",
+          "GMACs",
+          "description");
     }
     for (ModelSpec m : ModelZoo.all()) {
       int s = size == null ? m.inputSize() : size;

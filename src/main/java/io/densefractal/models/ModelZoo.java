@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.function.Supplier;
 
 /** Every named model, in a fixed order: name → builder. Immutable. */
 public final class ModelZoo {
@@ -29,29 +29,85 @@ public final class ModelZoo {
 
   private static Map<String, ModelSpec> register() {
     Map<String, ModelSpec> m = new LinkedHashMap<>();
-    imagenetResNet(m, "resnet18", "ResNet-18 (He et al. 2016), BasicBlock [2,2,2,2]", () -> ResNets.basic(2, 2, 2, 2));
-    imagenetResNet(m, "resnet34", "ResNet-34, BasicBlock [3,4,6,3]", () -> ResNets.basic(3, 4, 6, 3));
-    imagenetResNet(m, "resnet50", "ResNet-50 v1.5, Bottleneck [3,4,6,3]", () -> ResNets.bottleneck(1, 64, 3, 4, 6, 3));
-    imagenetResNet(m, "resnet101", "ResNet-101 v1.5, Bottleneck [3,4,23,3]", () -> ResNets.bottleneck(1, 64, 3, 4, 23, 3));
-    imagenetResNet(m, "resnet152", "ResNet-152 v1.5, Bottleneck [3,8,36,3]", () -> ResNets.bottleneck(1, 64, 3, 8, 36, 3));
-    imagenetResNet(m, "resnext50_32x4d", "ResNeXt-50 32x4d (Xie et al. 2017)", () -> ResNets.bottleneck(32, 4, 3, 4, 6, 3));
-    imagenetResNet(m, "resnext101_32x8d", "ResNeXt-101 32x8d", () -> ResNets.bottleneck(32, 8, 3, 4, 23, 3));
-    imagenetResNet(m, "resnext101_64x4d", "ResNeXt-101 64x4d", () -> ResNets.bottleneck(64, 4, 3, 4, 23, 3));
-    imagenetResNet(m, "wide_resnet50_2", "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016)", () -> ResNets.bottleneck(1, 128, 3, 4, 6, 3));
-    imagenetResNet(m, "wide_resnet101_2", "Wide ResNet-101-2", () -> ResNets.bottleneck(1, 128, 3, 4, 23, 3));
+    imagenetResNet(
+        m,
+        "resnet18",
+        "ResNet-18 (He et al. 2016), BasicBlock [2,2,2,2]",
+        () -> ResNets.basic(2, 2, 2, 2));
+    imagenetResNet(
+        m, "resnet34", "ResNet-34, BasicBlock [3,4,6,3]", () -> ResNets.basic(3, 4, 6, 3));
+    imagenetResNet(
+        m,
+        "resnet50",
+        "ResNet-50 v1.5, Bottleneck [3,4,6,3]",
+        () -> ResNets.bottleneck(1, 64, 3, 4, 6, 3));
+    imagenetResNet(
+        m,
+        "resnet101",
+        "ResNet-101 v1.5, Bottleneck [3,4,23,3]",
+        () -> ResNets.bottleneck(1, 64, 3, 4, 23, 3));
+    imagenetResNet(
+        m,
+        "resnet152",
+        "ResNet-152 v1.5, Bottleneck [3,8,36,3]",
+        () -> ResNets.bottleneck(1, 64, 3, 8, 36, 3));
+    imagenetResNet(
+        m,
+        "resnext50_32x4d",
+        "ResNeXt-50 32x4d (Xie et al. 2017)",
+        () -> ResNets.bottleneck(32, 4, 3, 4, 6, 3));
+    imagenetResNet(
+        m, "resnext101_32x8d", "ResNeXt-101 32x8d", () -> ResNets.bottleneck(32, 8, 3, 4, 23, 3));
+    imagenetResNet(
+        m, "resnext101_64x4d", "ResNeXt-101 64x4d", () -> ResNets.bottleneck(64, 4, 3, 4, 23, 3));
+    imagenetResNet(
+        m,
+        "wide_resnet50_2",
+        "Wide ResNet-50-2 (Zagoruyko & Komodakis 2016)",
+        () -> ResNets.bottleneck(1, 128, 3, 4, 6, 3));
+    imagenetResNet(
+        m, "wide_resnet101_2", "Wide ResNet-101-2", () -> ResNets.bottleneck(1, 128, 3, 4, 23, 3));
     for (int depth : new int[] {20, 32, 44, 56, 110, 1202}) {
       resnet(
           m,
           "resnet" + depth + "_cifar",
-          String.format(Locale.ROOT, "CIFAR ResNet-%d (He et al. 2016), 3 stages of %d blocks, option A", depth, (depth - 2) / 6),
+          String.format(
+              Locale.ROOT,
+              "CIFAR ResNet-%d (He et al. 2016), 3 stages of %d blocks, option A",
+              depth,
+              (depth - 2) / 6),
           32,
           new ModelOptions(10, 3),
           () -> ResNets.cifar(depth));
     }
-    densenet(m, "densenet121", "DenseNet-121 (Huang et al. 2017), k=32, blocks [6,12,24,16]", 224, new ModelOptions(1000, 3), () -> DenseNets.imagenet(32, 64, 6, 12, 24, 16));
-    densenet(m, "densenet161", "DenseNet-161, k=48, blocks [6,12,36,24]", 224, new ModelOptions(1000, 3), () -> DenseNets.imagenet(48, 96, 6, 12, 36, 24));
-    densenet(m, "densenet169", "DenseNet-169, k=32, blocks [6,12,32,32]", 224, new ModelOptions(1000, 3), () -> DenseNets.imagenet(32, 64, 6, 12, 32, 32));
-    densenet(m, "densenet201", "DenseNet-201, k=32, blocks [6,12,48,32]", 224, new ModelOptions(1000, 3), () -> DenseNets.imagenet(32, 64, 6, 12, 48, 32));
+    densenet(
+        m,
+        "densenet121",
+        "DenseNet-121 (Huang et al. 2017), k=32, blocks [6,12,24,16]",
+        224,
+        new ModelOptions(1000, 3),
+        () -> DenseNets.imagenet(32, 64, 6, 12, 24, 16));
+    densenet(
+        m,
+        "densenet161",
+        "DenseNet-161, k=48, blocks [6,12,36,24]",
+        224,
+        new ModelOptions(1000, 3),
+        () -> DenseNets.imagenet(48, 96, 6, 12, 36, 24));
+    densenet(
+        m,
+        "densenet169",
+        "DenseNet-169, k=32, blocks [6,12,32,32]",
+        224,
+        new ModelOptions(1000, 3),
+        () -> DenseNets.imagenet(32, 64, 6, 12, 32, 32));
+    densenet(
+        m,
+        "densenet201",
+        "DenseNet-201, k=32, blocks [6,12,48,32]",
+        224,
+        new ModelOptions(1000, 3),
+        () -> DenseNets.imagenet(32, 64, 6, 12, 48, 32));
     cifarDenseNet(m, 40, 12, false);
     cifarDenseNet(m, 100, 12, false);
     cifarDenseNet(m, 100, 24, false);
@@ -70,7 +126,8 @@ public final class ModelZoo {
             bc ? "-BC" : "",
             depth,
             k);
-    densenet(m, name, description, 32, new ModelOptions(10, 3), () -> DenseNets.cifar(depth, k, bc));
+    densenet(
+        m, name, description, 32, new ModelOptions(10, 3), () -> DenseNets.cifar(depth, k, bc));
   }
 
   private static void densenet(
@@ -81,12 +138,17 @@ public final class ModelZoo {
       ModelOptions defaults,
       Supplier<DenseNetConfig.Builder> config) {
     Function<ModelOptions, ai.djl.nn.Block> factory =
-        o -> new DenseNet(config.get().numClasses(o.numClasses()).inChannels(o.inChannels()).build());
+        o ->
+            new DenseNet(
+                config.get().numClasses(o.numClasses()).inChannels(o.inChannels()).build());
     m.put(name, new ModelSpec(name, "densenet", description, inputSize, defaults, factory));
   }
 
   private static void imagenetResNet(
-      Map<String, ModelSpec> m, String name, String description, Supplier<ResNetConfig.Builder> config) {
+      Map<String, ModelSpec> m,
+      String name,
+      String description,
+      Supplier<ResNetConfig.Builder> config) {
     resnet(m, name, description, 224, new ModelOptions(1000, 3), config);
   }
 
@@ -130,7 +192,10 @@ public final class ModelZoo {
     }
     if (spec == null) {
       throw new ConfigException(
-          "unknown model '" + name + "'; known models: " + String.join(", ", MODELS.keySet())
+          "unknown model '"
+              + name
+              + "'; known models: "
+              + String.join(", ", MODELS.keySet())
               + " (see `densefractal summary --list`)");
     }
     return spec;

@@ -12,9 +12,9 @@ import ai.djl.util.PairList;
 
 /**
  * A chain of blocks with explicit child names, like {@code torch.nn.Sequential} (children "0", "1",
- * ...) or an {@code OrderedDict}-built one ("denseblock1", "transition1"). DJL's SequentialBlock names
- * children after their class, which would break torchvision's state-dict keys. Each child runs in its
- * own memory scope.
+ * ...) or an {@code OrderedDict}-built one ("denseblock1", "transition1"). DJL's SequentialBlock
+ * names children after their class, which would break torchvision's state-dict keys. Each child
+ * runs in its own memory scope.
  */
 public final class NamedSequential extends AbstractBlock {
 
@@ -43,8 +43,7 @@ public final class NamedSequential extends AbstractBlock {
   }
 
   @Override
-  protected void initializeChildBlocks(
-      NDManager manager, DataType dataType, Shape... inputShapes) {
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
     Shape[] shapes = inputShapes;
     for (Pair<String, Block> child : children) {
       child.getValue().initialize(manager, dataType, shapes);

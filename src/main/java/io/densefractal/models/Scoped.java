@@ -13,8 +13,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Why: a DJL operation's result joins its input's manager, so without scoping every intermediate
  * of a forward pass lives until the caller's manager closes (measured: 4.2 GB vs 1.0 GB peak for a
- * DenseNet-BC inference). Closing a Java handle does not free a tensor autograd still needs: libtorch
- * keeps its own reference, so scoping is safe in training too.
+ * DenseNet-BC inference). Closing a Java handle does not free a tensor autograd still needs:
+ * libtorch keeps its own reference, so scoping is safe in training too.
  */
 public final class Scoped {
   private Scoped() {}

@@ -4,9 +4,9 @@ import java.util.List;
 
 /**
  * A network that can present its forward pass as a chain of {@link Segment}s, so that training can
- * keep only the states between segments and recompute the rest (see
- * {@code io.densefractal.train.RecomputingBackward}). Chaining the segments must compute exactly
- * what the block's own forward computes.
+ * keep only the states between segments and recompute the rest (see {@code
+ * io.densefractal.train.RecomputingBackward}). Chaining the segments must compute exactly what the
+ * block's own forward computes.
  */
 public interface SegmentedNetwork {
   List<Segment> segments();

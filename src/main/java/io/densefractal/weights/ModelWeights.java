@@ -17,16 +17,16 @@ import java.util.Set;
 /**
  * Moves weights between a block and a torch-keyed {@link StateDict}.
  *
- * <p>Loaded values become the parameter arrays themselves (through a per-parameter initializer), not
- * copies into arrays allocated first: a load holds each weight once in native memory.
+ * <p>Loaded values become the parameter arrays themselves (through a per-parameter initializer),
+ * not copies into arrays allocated first: a load holds each weight once in native memory.
  */
 public final class ModelWeights {
   private ModelWeights() {}
 
   /**
-   * The block's state dict with torchvision's keys and order, including BatchNorm running statistics
-   * and a {@code num_batches_tracked} of 0 (DJL does not count batches; torch only reads it when
-   * momentum is None), so that {@code load_state_dict(strict=True)} accepts it.
+   * The block's state dict with torchvision's keys and order, including BatchNorm running
+   * statistics and a {@code num_batches_tracked} of 0 (DJL does not count batches; torch only reads
+   * it when momentum is None), so that {@code load_state_dict(strict=True)} accepts it.
    */
   public static StateDict stateDict(Block block) {
     requireInitialized(block);
@@ -43,8 +43,8 @@ public final class ModelWeights {
   }
 
   /**
-   * Initialises a fresh block for {@code inputShape} with its parameters taken from {@code weights};
-   * parameters the file lacks get the block's own initializers.
+   * Initialises a fresh block for {@code inputShape} with its parameters taken from {@code
+   * weights}; parameters the file lacks get the block's own initializers.
    *
    * @param strict when true, any missing, unexpected or mis-shaped key is an error listing all of
    *     them (the block is then unusable: discard it with its manager)
@@ -73,8 +73,8 @@ public final class ModelWeights {
    * Replaces the parameters of an initialised block by {@code weights}.
    *
    * @param strict when true, any missing, unexpected or mis-shaped key aborts the load before
-   *     anything changes, and the exception lists them all; when false, matching keys are loaded and
-   *     the rest reported (fine-tuning with a new head)
+   *     anything changes, and the exception lists them all; when false, matching keys are loaded
+   *     and the rest reported (fine-tuning with a new head)
    * @throws StateDictMismatchException in strict mode when the keys do not match
    */
   public static LoadReport load(Block block, StateDict file, boolean strict) {
@@ -151,8 +151,8 @@ public final class ModelWeights {
   }
 
   /**
-   * Builds a parameter's array from a file tensor. A mismatch is recorded and the parameter gets its
-   * own initializer instead (the fresh head of a non-strict fine-tuning load).
+   * Builds a parameter's array from a file tensor. A mismatch is recorded and the parameter gets
+   * its own initializer instead (the fresh head of a non-strict fine-tuning load).
    */
   private record FromTensor(
       String key, Tensor tensor, Initializer fallback, List<String> mismatched)
@@ -177,7 +177,8 @@ public final class ModelWeights {
   private static void requireInitialized(Block block) {
     if (!block.isInitialized()) {
       throw new IllegalStateException(
-          "initialize the block (block.initialize(manager, FLOAT32, inputShape)) before moving weights");
+          "initialize the block (block.initialize(manager, FLOAT32, inputShape)) before moving"
+              + " weights");
     }
   }
 }

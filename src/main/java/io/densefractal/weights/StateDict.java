@@ -6,8 +6,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * An ordered map of torch-style keys ({@code layer1.0.conv1.weight}) to tensors, plus string metadata
- * (safetensors {@code __metadata__}: model name, config). Keeps insertion order, as torch does.
+ * An ordered map of torch-style keys ({@code layer1.0.conv1.weight}) to tensors, plus string
+ * metadata (safetensors {@code __metadata__}: model name, config). Keeps insertion order, as torch
+ * does.
  */
 public final class StateDict {
   private final LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();

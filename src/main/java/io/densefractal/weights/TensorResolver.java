@@ -144,9 +144,10 @@ final class TensorResolver {
         whole
             ? root
             : ref.isContiguous()
-            ? Arrays.copyOfRange(
-                root, (int) (start * elementSize), (int) (start * elementSize + nbytes))
-            : StridedCopy.gather(root, elementSize, start, ref.size(), ref.stride(), ref.numel());
+                ? Arrays.copyOfRange(
+                    root, (int) (start * elementSize), (int) (start * elementSize + nbytes))
+                : StridedCopy.gather(
+                    root, elementSize, start, ref.size(), ref.stride(), ref.numel());
     return new Tensor(ref.dtype(), ref.size(), data);
   }
 

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Names a block's parameters with torch state-dict keys, by one rule: the path of child names joined
- * by '.', then the parameter name with DJL's BatchNorm names mapped to torch's ({@code gamma} →
- * {@code weight}, {@code beta} → {@code bias}, {@code runningMean} → {@code running_mean},
+ * Names a block's parameters with torch state-dict keys, by one rule: the path of child names
+ * joined by '.', then the parameter name with DJL's BatchNorm names mapped to torch's ({@code
+ * gamma} → {@code weight}, {@code beta} → {@code bias}, {@code runningMean} → {@code running_mean},
  * {@code runningVar} → {@code running_var}). Child names are the torch attribute names our models
  * register; DJL prefixes each with its 1-based position ("%02d"), which is stripped here.
  */
@@ -45,7 +45,9 @@ public final class TorchKeys {
     return upgraded;
   }
 
-  /** Every parameter (including BatchNorm running statistics) under its torch key, in model order. */
+  /**
+   * Every parameter (including BatchNorm running statistics) under its torch key, in model order.
+   */
   public static Map<String, Parameter> parameters(Block block) {
     Map<String, Parameter> out = new LinkedHashMap<>();
     collect(block, "", out, null);

@@ -1,8 +1,8 @@
 package io.densefractal.weights;
 
 /**
- * A pickle referenced a global outside the allow-list (e.g. {@code os.system}). It is rejected at the
- * opcode that names it, before anything could be called with it.
+ * A pickle referenced a global outside the allow-list (e.g. {@code os.system}). It is rejected at
+ * the opcode that names it, before anything could be called with it.
  */
 public class UnsafePickleException extends WeightsFormatException {
   private static final long serialVersionUID = 1L;

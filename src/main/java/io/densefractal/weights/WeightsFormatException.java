@@ -2,7 +2,10 @@ package io.densefractal.weights;
 
 import io.densefractal.DenseFractalException;
 
-/** A weights file (.pth, .safetensors, .npy) is malformed, truncated, or uses an unsupported feature. */
+/**
+ * A weights file (.pth, .safetensors, .npy) is malformed, truncated, or uses an unsupported
+ * feature.
+ */
 public class WeightsFormatException extends DenseFractalException {
   private static final long serialVersionUID = 1L;
 

@@ -62,8 +62,20 @@ class CliTest {
     Npy.write(Tensor.ofFloats(new long[] {2, 1, 32, 32}, ramp(2 * 32 * 32)), input);
     Path logits = dir.resolve("y.npy");
     Result r =
-        run("infer", "--model", "resnet20_cifar", "--in-channels", "1", "--seed", "3",
-            "--input", input.toString(), "--output", logits.toString(), "--top", "2");
+        run(
+            "infer",
+            "--model",
+            "resnet20_cifar",
+            "--in-channels",
+            "1",
+            "--seed",
+            "3",
+            "--input",
+            input.toString(),
+            "--output",
+            logits.toString(),
+            "--top",
+            "2");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(Npy.read(logits).shape()).containsExactly(2, 10);
 
@@ -73,16 +85,64 @@ class CliTest {
     Path random = dir.resolve("random.pth");
     assertThat(run("demo", "--out", dir.resolve("demo").toString()).code()).isZero();
     Files.copy(dir.resolve("demo").resolve("resnet20_cifar.pth"), random);
-    assertThat(run("import", "--model", "resnet20_cifar", "--in-channels", "1",
-            "--from", random.toString(), "--to", st.toString()).code()).isZero();
-    assertThat(run("export", "--model", "resnet20_cifar", "--in-channels", "1",
-            "--weights", st.toString(), "--to", pth.toString()).code()).isZero();
+    assertThat(
+            run(
+                    "import",
+                    "--model",
+                    "resnet20_cifar",
+                    "--in-channels",
+                    "1",
+                    "--from",
+                    random.toString(),
+                    "--to",
+                    st.toString())
+                .code())
+        .isZero();
+    assertThat(
+            run(
+                    "export",
+                    "--model",
+                    "resnet20_cifar",
+                    "--in-channels",
+                    "1",
+                    "--weights",
+                    st.toString(),
+                    "--to",
+                    pth.toString())
+                .code())
+        .isZero();
     Path a = dir.resolve("a.npy");
     Path b = dir.resolve("b.npy");
-    assertThat(run("infer", "-m", "resnet20_cifar", "--in-channels", "1", "--weights",
-            random.toString(), "--input", input.toString(), "--output", a.toString()).code()).isZero();
-    assertThat(run("infer", "-m", "resnet20_cifar", "--in-channels", "1", "--weights",
-            pth.toString(), "--input", input.toString(), "--output", b.toString()).code()).isZero();
+    assertThat(
+            run(
+                    "infer",
+                    "-m",
+                    "resnet20_cifar",
+                    "--in-channels",
+                    "1",
+                    "--weights",
+                    random.toString(),
+                    "--input",
+                    input.toString(),
+                    "--output",
+                    a.toString())
+                .code())
+        .isZero();
+    assertThat(
+            run(
+                    "infer",
+                    "-m",
+                    "resnet20_cifar",
+                    "--in-channels",
+                    "1",
+                    "--weights",
+                    pth.toString(),
+                    "--input",
+                    input.toString(),
+                    "--output",
+                    b.toString())
+                .code())
+        .isZero();
     assertThat(Npy.read(b).toFloatArray()).containsExactly(Npy.read(a).toFloatArray());
   }
 
@@ -90,16 +150,27 @@ class CliTest {
   void benchJsonHasTheDocumentedFields() {
     for (String[] extra :
         new String[][] {{"--mode", "infer"}, {"--mode", "train", "--memory-efficient"}}) {
-      String[] args = {"bench", "-m", "densenet_bc16_k4", "--batch", "2", "--warmup", "0",
-          "--iters", "2", "--json"};
-      String[] all = java.util.stream.Stream.concat(Arrays.stream(args), Arrays.stream(extra))
-          .toArray(String[]::new);
+      String[] args = {
+        "bench", "-m", "densenet_bc16_k4", "--batch", "2", "--warmup", "0", "--iters", "2", "--json"
+      };
+      String[] all =
+          java.util.stream.Stream.concat(Arrays.stream(args), Arrays.stream(extra))
+              .toArray(String[]::new);
       Result r = run(all);
       assertThat(r.code()).as(r.err()).isZero();
       JsonObject o = JsonParser.parseString(r.out()).getAsJsonObject();
       assertThat(o.keySet())
-          .contains("model", "mode", "batch", "size", "threads", "median_ms", "min_ms", "max_ms",
-              "images_per_s", "peak_rss_mb");
+          .contains(
+              "model",
+              "mode",
+              "batch",
+              "size",
+              "threads",
+              "median_ms",
+              "min_ms",
+              "max_ms",
+              "images_per_s",
+              "peak_rss_mb");
       assertThat(o.get("size").getAsInt()).isEqualTo(32);
       assertThat(o.get("median_ms").getAsDouble()).isPositive();
     }
@@ -122,8 +193,14 @@ class CliTest {
     assertThat(unknown.err()).startsWith("error: unknown model 'resnet51'").hasLineCount(1);
 
     Result missing =
-        run("infer", "-m", "resnet18", "--input", dir.resolve("nope.npy").toString(),
-            "--output", dir.resolve("y.npy").toString());
+        run(
+            "infer",
+            "-m",
+            "resnet18",
+            "--input",
+            dir.resolve("nope.npy").toString(),
+            "--output",
+            dir.resolve("y.npy").toString());
     assertThat(missing.code()).isEqualTo(1);
     assertThat(missing.err()).contains("nope.npy").hasLineCount(1);
 
@@ -132,8 +209,16 @@ class CliTest {
     Path input = dir.resolve("x.npy");
     Npy.write(Tensor.ofFloats(new long[] {1, 3, 32, 32}, ramp(3 * 32 * 32)), input);
     Result bad =
-        run("infer", "-m", "resnet20_cifar", "--weights", garbage.toString(),
-            "--input", input.toString(), "--output", dir.resolve("y.npy").toString());
+        run(
+            "infer",
+            "-m",
+            "resnet20_cifar",
+            "--weights",
+            garbage.toString(),
+            "--input",
+            input.toString(),
+            "--output",
+            dir.resolve("y.npy").toString());
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).startsWith("error: ").hasLineCount(1);
 
@@ -142,14 +227,32 @@ class CliTest {
     assertThat(run("demo", "--out", dir.resolve("demo").toString()).code()).isZero();
     Files.copy(dir.resolve("demo").resolve("resnet20_cifar.pth"), r20);
     Result wrong =
-        run("infer", "-m", "resnet32_cifar", "--in-channels", "1", "--weights", r20.toString(),
-            "--input", input.toString(), "--output", dir.resolve("y.npy").toString());
+        run(
+            "infer",
+            "-m",
+            "resnet32_cifar",
+            "--in-channels",
+            "1",
+            "--weights",
+            r20.toString(),
+            "--input",
+            input.toString(),
+            "--output",
+            dir.resolve("y.npy").toString());
     assertThat(wrong.code()).isEqualTo(1);
     assertThat(wrong.err()).contains("missing").hasLineCount(1);
 
     Result channels =
-        run("infer", "-m", "resnet20_cifar", "--input", input.toString(), "--in-channels", "1",
-            "--output", dir.resolve("y.npy").toString());
+        run(
+            "infer",
+            "-m",
+            "resnet20_cifar",
+            "--input",
+            input.toString(),
+            "--in-channels",
+            "1",
+            "--output",
+            dir.resolve("y.npy").toString());
     assertThat(channels.code()).isEqualTo(1);
     assertThat(channels.err()).contains("(N, 1, H, W)").hasLineCount(1);
   }

@@ -64,7 +64,8 @@ public final class PythonReference {
   /** Runs {@code script args...}; fails the test with the script's output if it fails. */
   public static void run(String script, String... args) {
     assumeAvailable();
-    List<String> command = new ArrayList<>(List.of(PYTHON.toString(), SCRIPTS.resolve(script).toString()));
+    List<String> command =
+        new ArrayList<>(List.of(PYTHON.toString(), SCRIPTS.resolve(script).toString()));
     command.addAll(List.of(args));
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();

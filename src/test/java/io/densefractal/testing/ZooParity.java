@@ -38,9 +38,16 @@ public final class ZooParity {
   /** Runs {@code reference.py make} for a zoo model into {@code dir}. */
   public static void make(String name, Path dir, String... extra) {
     ModelSpec spec = ModelZoo.get(name);
-    List<String> args = new ArrayList<>(List.of(
-        "make", "--model", name, "--out", dir.toString(),
-        "--num-classes", Integer.toString(spec.defaults().numClasses())));
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "make",
+                "--model",
+                name,
+                "--out",
+                dir.toString(),
+                "--num-classes",
+                Integer.toString(spec.defaults().numClasses())));
     args.addAll(List.of(extra));
     PythonReference.run("reference.py", args.toArray(new String[0]));
   }

@@ -55,7 +55,8 @@ class RecomputingBackwardTest {
 
   /** An ordinary step: one forward with the graph recorded, one backward. */
   static Outcome standard(double dropRate) {
-    return ordinary(dropRate, (net, ps, x) -> net.forward(ps, new NDList(x), true).singletonOrThrow());
+    return ordinary(
+        dropRate, (net, ps, x) -> net.forward(ps, new NDList(x), true).singletonOrThrow());
   }
 
   /** An ordinary step through the chained segments, seeded as the recomputation seeds them. */
@@ -106,7 +107,8 @@ class RecomputingBackwardTest {
   }
 
   static void assertSame(Outcome expected, Outcome actual, double tolerance) {
-    assertThat(actual.loss()).isCloseTo(expected.loss(), org.assertj.core.data.Offset.offset(1e-5f));
+    assertThat(actual.loss())
+        .isCloseTo(expected.loss(), org.assertj.core.data.Offset.offset(1e-5f));
     assertThat(actual.grads().keySet()).containsExactlyElementsOf(expected.grads().keySet());
     for (String k : expected.grads().keySet()) {
       assertThat(relativeMaxDiff(actual.grads().get(k), expected.grads().get(k)))
@@ -133,7 +135,10 @@ class RecomputingBackwardTest {
     assertSame(expected, recomputed(0.2, 42), 1e-5);
     // and the masks matter: another step seed gives other gradients
     Outcome other = chainedSegments(0.2, 43);
-    assertThat(relativeMaxDiff(other.grads().get("features.conv0.weight"), expected.grads().get("features.conv0.weight")))
+    assertThat(
+            relativeMaxDiff(
+                other.grads().get("features.conv0.weight"),
+                expected.grads().get("features.conv0.weight")))
         .isGreaterThan(1e-3);
   }
 }

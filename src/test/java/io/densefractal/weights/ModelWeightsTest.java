@@ -57,11 +57,14 @@ class ModelWeightsTest {
     try (NDManager m = NDManager.newBaseManager()) {
       StateDict weights = trained(m, 2);
       StateDict broken = new StateDict();
-      weights.tensors().forEach((k, v) -> {
-        if (!k.equals("layer1.0.conv1.weight")) {
-          broken.put(k, v);
-        }
-      });
+      weights
+          .tensors()
+          .forEach(
+              (k, v) -> {
+                if (!k.equals("layer1.0.conv1.weight")) {
+                  broken.put(k, v);
+                }
+              });
       broken.put("extra.weight", Tensor.ofFloats(new long[] {1}, new float[] {1}));
       Block b = model(100); // classifier shape differs too
       b.initialize(m, DataType.FLOAT32, INPUT);
@@ -108,7 +111,10 @@ class ModelWeightsTest {
       float[] expected = weights.get("layer3.2.conv2.weight").toFloatArray();
       float[] actual = ModelWeights.stateDict(b).get("layer3.2.conv2.weight").toFloatArray();
       for (int i = 0; i < expected.length; i++) {
-        assertThat(actual[i]).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-3f + Math.abs(expected[i]) * 1e-3f));
+        assertThat(actual[i])
+            .isCloseTo(
+                expected[i],
+                org.assertj.core.data.Offset.offset(1e-3f + Math.abs(expected[i]) * 1e-3f));
       }
     }
   }

@@ -52,8 +52,7 @@ public final class DenseLayer extends TorchModule {
     return new NDList(out);
   }
 
-  private NDArray convUnit(
-      Block norm, Block conv, ParameterStore ps, NDArray x, boolean training) {
+  private NDArray convUnit(Block norm, Block conv, ParameterStore ps, NDArray x, boolean training) {
     NDArray out = call(conv, ps, Activation.relu(call(norm, ps, x, training)), training);
     return dropRate > 0 ? Dropout.dropout(out, dropRate, training).singletonOrThrow() : out;
   }
@@ -81,6 +80,8 @@ public final class DenseLayer extends TorchModule {
   @Override
   public Shape[] getOutputShapes(Shape[] inputs) {
     Shape[] in = {concatenated(inputs)};
-    return conv2 == null ? chainShapes(in, norm1, conv1) : chainShapes(in, norm1, conv1, norm2, conv2);
+    return conv2 == null
+        ? chainShapes(in, norm1, conv1)
+        : chainShapes(in, norm1, conv1, norm2, conv2);
   }
 }

@@ -33,8 +33,8 @@ import java.util.List;
  * </pre>
  *
  * (the bracketed part is the ImageNet stem; CIFAR models start with a single 3×3 conv0). Keys are
- * torchvision's: {@code features.denseblock1.denselayer1.norm1.weight},
- * {@code features.transition1.conv.weight}, {@code features.norm5.bias}, {@code classifier.weight}.
+ * torchvision's: {@code features.denseblock1.denselayer1.norm1.weight}, {@code
+ * features.transition1.conv.weight}, {@code features.norm5.bias}, {@code classifier.weight}.
  */
 public final class DenseNet extends TorchModule implements SegmentedNetwork {
   private final DenseNetConfig config;
@@ -125,7 +125,8 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
       } else {
         out.add(
             (ps, state, training) ->
-                new NDList(head(ps, call(norm5, ps, NDArrays.concat(state, 1), training), training)));
+                new NDList(
+                    head(ps, call(norm5, ps, NDArrays.concat(state, 1), training), training)));
       }
     }
     return out;

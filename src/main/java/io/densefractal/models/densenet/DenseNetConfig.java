@@ -47,7 +47,8 @@ public record DenseNetConfig(
       throw new ConfigException("initFeatures must be >= 1, got " + initFeatures);
     }
     if (bottleneckWidth < 0) {
-      throw new ConfigException("bottleneckWidth must be >= 0 (0 = no bottleneck), got " + bottleneckWidth);
+      throw new ConfigException(
+          "bottleneckWidth must be >= 0 (0 = no bottleneck), got " + bottleneckWidth);
     }
     if (!(compression > 0 && compression <= 1)) {
       throw new ConfigException("compression θ must be in (0, 1], got " + compression);
@@ -146,8 +147,15 @@ public record DenseNetConfig(
 
     public DenseNetConfig build() {
       return new DenseNetConfig(
-          growthRate, blocks, initFeatures, bottleneckWidth, compression, dropRate, stem,
-          numClasses, inChannels);
+          growthRate,
+          blocks,
+          initFeatures,
+          bottleneckWidth,
+          compression,
+          dropRate,
+          stem,
+          numClasses,
+          inChannels);
     }
   }
 }

@@ -8,7 +8,8 @@ public final class DenseNets {
   private DenseNets() {}
 
   /** torchvision's {@code DenseNet(growth_rate, block_config, num_init_features)}, bn_size 4. */
-  public static DenseNetConfig.Builder imagenet(int growthRate, int initFeatures, Integer... blocks) {
+  public static DenseNetConfig.Builder imagenet(
+      int growthRate, int initFeatures, Integer... blocks) {
     return DenseNetConfig.builder()
         .growthRate(growthRate)
         .initFeatures(initFeatures)
@@ -26,10 +27,7 @@ public final class DenseNets {
       throw new ConfigException(
           String.format(
               "a CIFAR DenseNet%s has depth %s (e.g. %s), got %d",
-              bc ? "-BC" : "",
-              bc ? "6n+4" : "3n+4",
-              bc ? "100, 190, 250" : "40, 100",
-              depth));
+              bc ? "-BC" : "", bc ? "6n+4" : "3n+4", bc ? "100, 190, 250" : "40, 100", depth));
     }
     int n = (depth - 4) / (3 * perLayer);
     return DenseNetConfig.builder()

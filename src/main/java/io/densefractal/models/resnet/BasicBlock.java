@@ -6,8 +6,8 @@ import ai.djl.training.initializer.Initializer;
 import io.densefractal.models.Layers;
 
 /**
- * ResNet's basic block: out = ReLU(BN(conv3×3(ReLU(BN(conv3×3(x))))) + shortcut(x)). The stride sits
- * on the first 3×3, as in torchvision.
+ * ResNet's basic block: out = ReLU(BN(conv3×3(ReLU(BN(conv3×3(x))))) + shortcut(x)). The stride
+ * sits on the first 3×3, as in torchvision.
  */
 public final class BasicBlock extends ResidualBlock {
   private final Block[] branch;

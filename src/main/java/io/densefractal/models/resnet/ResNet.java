@@ -24,8 +24,8 @@ import java.util.List;
  * conv1 ─ bn1 ─ relu ─ [maxpool] ─ layer1 … layerN ─ avgpool ─ fc
  * </pre>
  *
- * Children carry torchvision's attribute names, so parameters map to its state-dict keys
- * ({@code layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}, {@code fc.bias}).
+ * Children carry torchvision's attribute names, so parameters map to its state-dict keys ({@code
+ * layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}, {@code fc.bias}).
  */
 public final class ResNet extends TorchModule {
   private final ResNetConfig config;
@@ -40,11 +40,15 @@ public final class ResNet extends TorchModule {
     this.config = config;
     boolean imagenet = config.stem() == ResNetConfig.Stem.IMAGENET;
     int stemWidth = config.stemWidth();
-    conv1 = module("conv1", imagenet ? Layers.conv(stemWidth, 7, 2, 3, 1) : Layers.conv(stemWidth, 3, 1, 1, 1));
+    conv1 =
+        module(
+            "conv1",
+            imagenet ? Layers.conv(stemWidth, 7, 2, 3, 1) : Layers.conv(stemWidth, 3, 1, 1, 1));
     bn1 = module("bn1", Layers.batchNorm());
     maxpool =
         imagenet
-            ? module("maxpool", Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)))
+            ? module(
+                "maxpool", Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)))
             : null;
     int inChannels = stemWidth;
     for (int s = 0; s < config.layers().size(); s++) {

@@ -5,10 +5,11 @@ import java.util.List;
 
 /**
  * Everything that defines a ResNet/ResNeXt: torchvision's {@code ResNet(block, layers, groups,
- * width_per_group)} for ImageNet, and He et al. (2016)'s CIFAR networks (3×3 stem, 16/32/64 channels,
- * option-A zero-padding shortcuts).
+ * width_per_group)} for ImageNet, and He et al. (2016)'s CIFAR networks (3×3 stem, 16/32/64
+ * channels, option-A zero-padding shortcuts).
  *
- * @param block residual block kind (BasicBlock: two 3×3; Bottleneck: 1×1, 3×3, 1×1 with expansion 4)
+ * @param block residual block kind (BasicBlock: two 3×3; Bottleneck: 1×1, 3×3, 1×1 with expansion
+ *     4)
  * @param layers blocks per stage
  * @param stageWidths "planes" of each stage (64,128,256,512 on ImageNet; 16,32,64 on CIFAR)
  * @param stem ImageNet (7×7/2 conv + 3×3/2 max-pool) or CIFAR (3×3/1 conv)

@@ -25,8 +25,8 @@ public final class ResNets {
   }
 
   /**
-   * He et al. (2016), section 4.2: depth 6n+2, three stages of n basic blocks with 16/32/64 channels,
-   * 3×3 stem, option-A shortcuts, 10 classes by default.
+   * He et al. (2016), section 4.2: depth 6n+2, three stages of n basic blocks with 16/32/64
+   * channels, 3×3 stem, option-A shortcuts, 10 classes by default.
    */
   public static ResNetConfig.Builder cifar(int depth) {
     if (depth < 8 || (depth - 2) % 6 != 0) {

@@ -12,9 +12,9 @@ import ai.djl.util.PairList;
 import io.densefractal.models.TorchModule;
 
 /**
- * What every ResNet block shares: out = ReLU(F(x) + shortcut(x)), where the shortcut is the identity
- * unless the block changes width or resolution. Subclasses define the residual branch F as a chain
- * of children.
+ * What every ResNet block shares: out = ReLU(F(x) + shortcut(x)), where the shortcut is the
+ * identity unless the block changes width or resolution. Subclasses define the residual branch F as
+ * a chain of children.
  */
 abstract class ResidualBlock extends TorchModule {
   private Block shortcut;
@@ -24,7 +24,9 @@ abstract class ResidualBlock extends TorchModule {
     shortcut = block == null ? null : module(Shortcuts.attributeName(block), block);
   }
 
-  /** The residual branch's layers, applied in order with a ReLU after all but the last BatchNorm. */
+  /**
+   * The residual branch's layers, applied in order with a ReLU after all but the last BatchNorm.
+   */
   protected abstract Block[] branch();
 
   @Override

@@ -8,13 +8,15 @@ import io.densefractal.models.NamedSequential;
 final class Shortcuts {
   private Shortcuts() {}
 
-  /** The shortcut for a block mapping {@code inChannels} to {@code outChannels}, or null (identity). */
+  /**
+   * The shortcut for a block mapping {@code inChannels} to {@code outChannels}, or null (identity).
+   */
   static Block forBlock(ResNetConfig.Shortcut kind, int inChannels, int outChannels, int stride) {
     if (stride == 1 && inChannels == outChannels) {
       return null;
     }
     return switch (kind) {
-      // torchvision: downsample = Sequential(conv1x1(stride), BatchNorm) -> keys downsample.0/1.
+        // torchvision: downsample = Sequential(conv1x1(stride), BatchNorm) -> keys downsample.0/1.
       case PROJECTION ->
           new NamedSequential()
               .add(Layers.conv(outChannels, 1, stride, 0, 1))

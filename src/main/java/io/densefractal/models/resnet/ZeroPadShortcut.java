@@ -8,8 +8,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * He et al. (2016) option A: the identity path subsamples by the stride and pads the new channels with
- * zeros, so the shortcut has no parameters (CIFAR ResNets: 0.27 M parameters for ResNet-20).
+ * He et al. (2016) option A: the identity path subsamples by the stride and pads the new channels
+ * with zeros, so the shortcut has no parameters (CIFAR ResNets: 0.27 M parameters for ResNet-20).
  */
 public final class ZeroPadShortcut extends AbstractBlock {
   private final int outChannels;
@@ -40,7 +40,8 @@ public final class ZeroPadShortcut extends AbstractBlock {
   public Shape[] getOutputShapes(Shape[] inputs) {
     Shape s = inputs[0];
     return new Shape[] {
-      new Shape(s.get(0), outChannels, (s.get(2) + stride - 1) / stride, (s.get(3) + stride - 1) / stride)
+      new Shape(
+          s.get(0), outChannels, (s.get(2) + stride - 1) / stride, (s.get(3) + stride - 1) / stride)
     };
   }
 }

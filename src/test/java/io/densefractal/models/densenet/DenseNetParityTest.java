@@ -11,8 +11,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Our DenseNets against torchvision 0.14 (ImageNet models) and the paper's CIFAR structure written
- * in PyTorch (src/test/python/reference.py): eval and train mode, both .pth formats, and a file with
- * torchvision's old-style keys ({@code denselayer1.norm.1.weight}).
+ * in PyTorch (src/test/python/reference.py): eval and train mode, both .pth formats, and a file
+ * with torchvision's old-style keys ({@code denselayer1.norm.1.weight}).
  */
 class DenseNetParityTest {
   @TempDir Path dir;
@@ -20,7 +20,11 @@ class DenseNetParityTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(
       strings = {
-        "densenet121", "densenet161", "densenet169", "densenet201", "densenet40_k12",
+        "densenet121",
+        "densenet161",
+        "densenet169",
+        "densenet201",
+        "densenet40_k12",
         "densenet_bc100_k12"
       })
   void logitsMatchReferenceInEveryFileFlavour(String name) {

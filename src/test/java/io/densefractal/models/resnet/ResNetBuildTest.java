@@ -31,8 +31,7 @@ class ResNetBuildTest {
         .hasMessageContaining("Bottleneck");
     assertThatThrownBy(() -> ResNets.basic(2, 0, 2, 2).build())
         .hasMessageContaining("at least one block");
-    assertThatThrownBy(() -> ResNets.basic(2, 2, 2).build())
-        .hasMessageContaining("same length");
+    assertThatThrownBy(() -> ResNets.basic(2, 2, 2).build()).hasMessageContaining("same length");
     assertThatThrownBy(() -> ResNets.cifar(20).stageWidths(List.of(64, 32, 16)).build())
         .hasMessageContaining("only widen");
     assertThatThrownBy(() -> ResNets.cifar(20).numClasses(0).build())
@@ -46,7 +45,8 @@ class ResNetBuildTest {
     try (NDManager m = NDManager.newBaseManager()) {
       net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 64, 96));
       NDArray out =
-          net.forward(new ParameterStore(m, false), new NDList(m.ones(new Shape(2, 3, 64, 96))), false)
+          net.forward(
+                  new ParameterStore(m, false), new NDList(m.ones(new Shape(2, 3, 64, 96))), false)
               .singletonOrThrow();
       assertThat(out.getShape()).isEqualTo(new Shape(2, 2048, 2, 3));
       assertThat(net.getOutputShapes(new Shape[] {new Shape(2, 3, 64, 96)})[0])
@@ -65,7 +65,8 @@ class ResNetBuildTest {
       // kaiming-normal, fan_out: layer4.0.conv2 is 512x512x3x3, std = sqrt(2 / (512 * 9)).
       NDArray w = p.get("layer4.0.conv2.weight").getArray();
       double std = Math.sqrt(w.pow(2).mean().getFloat());
-      assertThat(std).isBetween(0.98 * Math.sqrt(2.0 / (512 * 9)), 1.02 * Math.sqrt(2.0 / (512 * 9)));
+      assertThat(std)
+          .isBetween(0.98 * Math.sqrt(2.0 / (512 * 9)), 1.02 * Math.sqrt(2.0 / (512 * 9)));
       // zeroInitResidual: each block's last BatchNorm starts at gamma 0; the others at 1.
       assertThat(p.get("layer1.0.bn2.weight").getArray().abs().max().getFloat()).isZero();
       assertThat(p.get("layer1.0.bn1.weight").getArray().min().getFloat()).isEqualTo(1f);
@@ -84,10 +85,16 @@ class ResNetBuildTest {
       List<String> keys = List.copyOf(TorchKeys.parameters(net).keySet());
       assertThat(keys.subList(0, 6))
           .containsExactly(
-              "conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+              "conv1.weight",
+              "bn1.weight",
+              "bn1.bias",
+              "bn1.running_mean",
+              "bn1.running_var",
               "layer1.0.conv1.weight");
-      assertThat(keys).contains("layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var");
-      assertThat(keys.subList(keys.size() - 2, keys.size())).containsExactly("fc.weight", "fc.bias");
+      assertThat(keys)
+          .contains("layer2.0.downsample.0.weight", "layer2.0.downsample.1.running_var");
+      assertThat(keys.subList(keys.size() - 2, keys.size()))
+          .containsExactly("fc.weight", "fc.bias");
     }
   }
 }

@@ -44,9 +44,19 @@ class ResNetParityTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(
       strings = {
-        "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnext50_32x4d",
-        "resnext101_32x8d", "resnext101_64x4d", "wide_resnet50_2", "wide_resnet101_2",
-        "resnet20_cifar", "resnet56_cifar", "resnet110_cifar"
+        "resnet18",
+        "resnet34",
+        "resnet50",
+        "resnet101",
+        "resnet152",
+        "resnext50_32x4d",
+        "resnext101_32x8d",
+        "resnext101_64x4d",
+        "wide_resnet50_2",
+        "wide_resnet101_2",
+        "resnet20_cifar",
+        "resnet56_cifar",
+        "resnet110_cifar"
       })
   void logitsMatchReferenceInBothPthFormats(String name) {
     List<String> args = new ArrayList<>(List.of(ZooParity.standardInputs(ModelZoo.get(name))));
@@ -63,12 +73,15 @@ class ResNetParityTest {
     ZooParity.make(name, dir, "--inputs", "4x3x" + s + "x" + s, "--grads");
     StateDict grads = WeightFiles.read(dir.resolve("train_grads.pth"));
     try (NDManager manager = NDManager.newBaseManager()) {
-      Block block = ZooParity.loaded(spec, WeightFiles.read(dir.resolve("weights_zip.pth")), manager);
+      Block block =
+          ZooParity.loaded(spec, WeightFiles.read(dir.resolve("weights_zip.pth")), manager);
       NDArray x = NDArrays.toFloat32(Npy.read(dir.resolve("input_0.npy")), manager);
       long[] target = Npy.read(dir.resolve("train_target.npy")).toLongArray();
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         NDArray logits =
-            block.forward(new ParameterStore(manager, false), new NDList(x), true).singletonOrThrow();
+            block
+                .forward(new ParameterStore(manager, false), new NDList(x), true)
+                .singletonOrThrow();
         NDArray oneHot = manager.create(target).oneHot((int) logits.getShape().get(1));
         NDArray loss = logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
         collector.backward(loss);
@@ -82,7 +95,12 @@ class ResNetParityTest {
         worst = Math.max(worst, relativeMaxDiff(actual, expected));
         assertClose(name + " grad " + key, actual, expected, GRAD_TOLERANCE);
       }
-      System.out.printf(Locale.ROOT, "PARITY %s gradients of %d tensors: worst rel %.3g%n", name, grads.size(), worst);
+      System.out.printf(
+          Locale.ROOT,
+          "PARITY %s gradients of %d tensors: worst rel %.3g%n",
+          name,
+          grads.size(),
+          worst);
     }
   }
 
@@ -94,16 +112,24 @@ class ResNetParityTest {
     ZooParity.make(name, dir, "--inputs", "2x3x" + s + "x" + s);
     float[] ours;
     try (NDManager manager = NDManager.newBaseManager()) {
-      Block block = ZooParity.loaded(spec, WeightFiles.read(dir.resolve("weights_zip.pth")), manager);
+      Block block =
+          ZooParity.loaded(spec, WeightFiles.read(dir.resolve("weights_zip.pth")), manager);
       ours = ZooParity.forward(block, manager, dir.resolve("input_0.npy"), false);
       PthWriter.write(ModelWeights.stateDict(block), dir.resolve("exported.pth"));
     }
     PythonReference.run(
-        "reference.py", "check-export", "--model", name,
-        "--num-classes", Integer.toString(spec.defaults().numClasses()),
-        "--weights", dir.resolve("exported.pth").toString(),
-        "--input", dir.resolve("input_0.npy").toString(),
-        "--output", dir.resolve("exported_out.npy").toString());
+        "reference.py",
+        "check-export",
+        "--model",
+        name,
+        "--num-classes",
+        Integer.toString(spec.defaults().numClasses()),
+        "--weights",
+        dir.resolve("exported.pth").toString(),
+        "--input",
+        dir.resolve("input_0.npy").toString(),
+        "--output",
+        dir.resolve("exported_out.npy").toString());
     float[] theirs = Npy.read(dir.resolve("exported_out.npy")).toFloatArray();
     ZooParity.report(name, "exported .pth in torch", theirs, ours);
     assertClose(name + " exported .pth in torch", theirs, ours, ZooParity.EVAL_TOLERANCE);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.densefractal.analysis.ModelSummary;
-import io.densefractal.models.ModelZoo;
 import io.densefractal.models.ModelSpec;
+import io.densefractal.models.ModelZoo;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
