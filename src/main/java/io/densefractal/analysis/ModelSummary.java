@@ -6,11 +6,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Convolution;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
+import io.densefractal.models.SegmentedNetwork;
 import io.densefractal.weights.TorchKeys;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,10 @@ import java.util.Locale;
  * @param params trainable parameters, equal to torch's {@code sum(p.numel() for p in parameters())}
  * @param buffers non-trainable values (BatchNorm running mean and variance)
  * @param macs total multiply-accumulates
+ * @param activationBytes activations kept for backward in standard training, per image (the sum of
+ *     the layers' savedBytes): DenseNet's quadratic term lives here
+ * @param memoryEfficientBytes what memory-efficient training keeps instead (the states between
+ *     segments, see {@link SegmentedNetwork}), per image; -1 for models without that mode
  */
 public record ModelSummary(
     String model,
@@ -33,7 +40,9 @@ public record ModelSummary(
     List<LayerSummary> layers,
     long params,
     long buffers,
-    long macs) {
+    long macs,
+    long activationBytes,
+    long memoryEfficientBytes) {
 
   public ModelSummary {
     layers = List.copyOf(layers);
@@ -59,17 +68,21 @@ public record ModelSummary(
     walk(block, "", layers);
     long params = 0;
     long macs = 0;
+    long saved = 0;
     for (LayerSummary l : layers) {
       params += l.params();
       macs += l.macs();
+      saved += l.savedBytes();
     }
+    long memoryEfficient =
+        block instanceof SegmentedNetwork s ? s.keptBytes(input) / input.get(0) : -1;
     long buffers = 0;
     for (Pair<String, Parameter> p : block.getParameters()) {
       if (!p.getValue().requiresGradient()) {
         buffers += p.getValue().getArray().getShape().size();
       }
     }
-    return new ModelSummary(name, input, layers, params, buffers, macs);
+    return new ModelSummary(name, input, layers, params, buffers, macs, saved, memoryEfficient);
   }
 
   private static void walk(Block block, String prefix, List<LayerSummary> out) {
@@ -102,7 +115,16 @@ public record ModelSummary(
       long perImage = out.size() / out.get(0);
       macs = weights / outChannels * perImage;
     }
-    return new LayerSummary(name, block.getClass().getSimpleName(), out, params, macs);
+    boolean keepsInput =
+        block instanceof Convolution
+            || block instanceof Linear
+            || block instanceof BatchNorm
+            // Pooling (a LambdaBlock that changes the shape) keeps its input; an elementwise
+            // LambdaBlock (ReLU) keeps its output, which the next layer counts as its input.
+            || (block instanceof LambdaBlock && !in.equals(out));
+    long savedBytes = keepsInput ? in.size() / in.get(0) * Float.BYTES : 0;
+    return new LayerSummary(
+        name, block.getClass().getSimpleName(), out, params, macs, savedBytes);
   }
 
   /** A fixed-width table, one line per layer, then the totals. */
@@ -111,22 +133,24 @@ public record ModelSummary(
     sb.append(
         String.format(
             Locale.ROOT,
-            "%-44s %-16s %-22s %12s %15s%n",
+            "%-44s %-16s %-22s %12s %15s %12s%n",
             "layer",
             "type",
             "output",
             "params",
-            "MACs"));
+            "MACs",
+            "saved KB"));
     for (LayerSummary l : layers) {
       sb.append(
           String.format(
               Locale.ROOT,
-              "%-44s %-16s %-22s %,12d %,15d%n",
+              "%-44s %-16s %-22s %,12d %,15d %,12.1f%n",
               l.name(),
               l.type(),
               l.outputShape(),
               l.params(),
-              l.macs()));
+              l.macs(),
+              l.savedBytes() / 1024.0));
     }
     sb.append(totals());
     return sb.toString();
@@ -134,15 +158,26 @@ public record ModelSummary(
 
   /** The totals, one line each. */
   public String totals() {
-    return String.format(
-        Locale.ROOT,
-        "model %s, input %s%nparams: %,d (%.2f M)%nbuffers: %,d%nMACs: %,d (%.3f G)%n",
-        model,
-        inputShape,
-        params,
-        params / 1e6,
-        buffers,
-        macs,
-        macs / 1e9);
+    String text =
+        String.format(
+            Locale.ROOT,
+            "model %s, input %s%nparams: %,d (%.2f M)%nbuffers: %,d%nMACs: %,d (%.3f G)%n"
+                + "activations kept for backward, per image: %.2f MB%n",
+            model,
+            inputShape,
+            params,
+            params / 1e6,
+            buffers,
+            macs,
+            macs / 1e9,
+            activationBytes / 1e6);
+    if (memoryEfficientBytes >= 0) {
+      text +=
+          String.format(
+              Locale.ROOT,
+              "  with memory-efficient training (--memory-efficient): %.2f MB%n",
+              memoryEfficientBytes / 1e6);
+    }
+    return text;
   }
 }

@@ -114,6 +114,10 @@ final class SummaryCommand implements Callable<Integer> {
     o.addProperty("params", s.params());
     o.addProperty("buffers", s.buffers());
     o.addProperty("macs", s.macs());
+    o.addProperty("activationBytes", s.activationBytes());
+    if (s.memoryEfficientBytes() >= 0) {
+      o.addProperty("memoryEfficientBytes", s.memoryEfficientBytes());
+    }
     JsonArray layers = new JsonArray();
     s.layers()
         .forEach(
@@ -124,6 +128,7 @@ final class SummaryCommand implements Callable<Integer> {
               j.addProperty("output", l.outputShape().toString());
               j.addProperty("params", l.params());
               j.addProperty("macs", l.macs());
+              j.addProperty("savedBytes", l.savedBytes());
               layers.add(j);
             });
     o.add("layers", layers);

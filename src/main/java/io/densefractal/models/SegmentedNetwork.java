@@ -11,6 +11,12 @@ import java.util.List;
 public interface SegmentedNetwork {
   List<Segment> segments();
 
+  /**
+   * Bytes of the states kept between segments for a forward pass on {@code input} (float32): what
+   * memory-efficient training stores instead of every intermediate.
+   */
+  long keptBytes(ai.djl.ndarray.types.Shape input);
+
   /** Whether any segment draws random numbers (dropout): recomputation must then replay them. */
   boolean isStochastic();
 }

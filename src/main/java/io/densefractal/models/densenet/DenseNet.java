@@ -132,6 +132,26 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
     return out;
   }
 
+  /** Stem output, every dense layer's k new channels, every transition's output, the logits. */
+  @Override
+  public long keptBytes(Shape input) {
+    Shape[] x = chainShapes(new Shape[] {input}, stem.toArray(new Block[0]));
+    long elements = x[0].size();
+    for (int b = 0; b < denseBlocks.size(); b++) {
+      for (Block layer : denseBlocks.get(b).layers()) {
+        Shape added = layer.getOutputShapes(x)[0];
+        elements += added.size();
+        x = new Shape[] {DenseLayer.concatenated(new Shape[] {x[0], added})};
+      }
+      if (b < transitions.size()) {
+        x = transitions.get(b).getOutputShapes(x);
+        elements += x[0].size();
+      }
+    }
+    elements += input.get(0) * config.numClasses();
+    return elements * Float.BYTES;
+  }
+
   @Override
   public boolean isStochastic() {
     return config.dropRate() > 0;

@@ -1,0 +1,42 @@
+package io.densefractal.analysis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.densefractal.models.ModelSpec;
+import io.densefractal.models.ModelZoo;
+import org.junit.jupiter.api.Test;
+
+/** The activation-memory columns show DenseNet's quadratic growth and the linear fix. */
+class ActivationMemoryTest {
+
+  static ModelSummary summary(String name) {
+    ModelSpec spec = ModelZoo.get(name);
+    return ModelSummary.of(spec, spec.defaults(), spec.inputSize());
+  }
+
+  @Test
+  void denseNetKeepsQuadraticMemoryAndTheEfficientModeLinear() {
+    // DenseNet-BC k=12 with 16, 31 and 46 layers per block.
+    ModelSummary d100 = summary("densenet_bc100_k12");
+    ModelSummary d190 = summary("densenet_bc190_k12");
+    ModelSummary d280 = summary("densenet_bc280_k12");
+    double standardFirst = d190.activationBytes() - d100.activationBytes();
+    double standardSecond = d280.activationBytes() - d190.activationBytes();
+    double efficientFirst = d190.memoryEfficientBytes() - d100.memoryEfficientBytes();
+    double efficientSecond = d280.memoryEfficientBytes() - d190.memoryEfficientBytes();
+    // Equal depth steps: the standard increments grow (quadratic), the efficient ones do not.
+    assertThat(standardSecond / standardFirst).isGreaterThan(1.3);
+    assertThat(efficientSecond / efficientFirst).isBetween(0.95, 1.05);
+    assertThat(d190.memoryEfficientBytes()).isLessThan(d190.activationBytes() / 10);
+  }
+
+  @Test
+  void layersReportWhatTheyKeep() {
+    ModelSummary r = summary("resnet20_cifar");
+    LayerSummary conv1 = r.layers().get(0);
+    assertThat(conv1.name()).isEqualTo("conv1");
+    assertThat(conv1.savedBytes()).isEqualTo(3 * 32 * 32 * 4); // its input image
+    assertThat(r.memoryEfficientBytes()).isEqualTo(-1); // ResNets have no such mode
+    assertThat(r.totals()).contains("activations kept for backward");
+  }
+}
