@@ -1,6 +1,7 @@
 package io.densefractal.bench;
 
 import io.densefractal.models.ConfigException;
+import io.densefractal.train.RecomputingBackward;
 
 /**
  * One benchmark case.
@@ -14,6 +15,7 @@ import io.densefractal.models.ConfigException;
  * @param warmup untimed steps first
  * @param iters timed steps
  * @param memoryEfficient train by recomputation (models that are segmented, e.g. DenseNet)
+ * @param recompute what memory-efficient training recomputes
  */
 public record BenchConfig(
     String model,
@@ -23,7 +25,8 @@ public record BenchConfig(
     int numClasses,
     int warmup,
     int iters,
-    boolean memoryEfficient) {
+    boolean memoryEfficient,
+    RecomputingBackward.Policy recompute) {
   public BenchConfig {
     if (!mode.equals("train") && !mode.equals("infer")) {
       throw new ConfigException("mode must be train or infer, got '" + mode + "'");

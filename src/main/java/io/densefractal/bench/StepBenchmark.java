@@ -60,7 +60,7 @@ public final class StepBenchmark {
           if (c.mode().equals("infer")) {
             block.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
           } else {
-            trainStep(block, ps, x, loss, c.memoryEfficient(), i, step);
+            trainStep(block, ps, x, loss, c, i, step);
           }
         }
         if (i >= 0) {
@@ -90,11 +90,11 @@ public final class StepBenchmark {
       ParameterStore ps,
       NDArray x,
       UnaryOperator<NDArray> loss,
-      boolean memoryEfficient,
+      BenchConfig c,
       long stepSeed,
       NDManager step) {
-    if (memoryEfficient) {
-      RecomputingBackward.step((B) block, ps, x, loss, stepSeed);
+    if (c.memoryEfficient()) {
+      RecomputingBackward.step((B) block, ps, x, loss, stepSeed, c.recompute());
     } else {
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         collector.backward(loss.apply(block.forward(ps, new NDList(x), true).singletonOrThrow()));

@@ -6,6 +6,7 @@ import io.densefractal.bench.BenchConfig;
 import io.densefractal.bench.BenchResult;
 import io.densefractal.bench.StepBenchmark;
 import io.densefractal.models.ModelZoo;
+import io.densefractal.train.RecomputingBackward;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -53,6 +54,14 @@ final class BenchCommand implements Callable<Integer> {
       description = "Train by recomputation: keep only segment boundaries (DenseNet).")
   boolean memoryEfficient;
 
+  @Option(
+      names = "--recompute",
+      defaultValue = "EVERYTHING",
+      description =
+          "With --memory-efficient: EVERYTHING (least memory) or FIRST_PHASE (torchvision's:"
+              + " recompute only concat+BN+ReLU+1x1, faster, more memory). Default EVERYTHING.")
+  RecomputingBackward.Policy recompute;
+
   @Option(names = "--json", description = "One JSON object instead of text.")
   boolean json;
 
@@ -73,7 +82,8 @@ final class BenchCommand implements Callable<Integer> {
             numClasses == null ? m.defaults().numClasses() : numClasses,
             warmup,
             iters,
-            memoryEfficient);
+            memoryEfficient,
+            recompute);
     BenchResult r = StepBenchmark.run(config);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -84,6 +94,9 @@ final class BenchCommand implements Callable<Integer> {
       o.addProperty("size", config.size());
       o.addProperty("threads", r.threads());
       o.addProperty("memory_efficient", memoryEfficient);
+      if (memoryEfficient) {
+        o.addProperty("recompute", recompute.name());
+      }
       o.addProperty("median_ms", r.medianMs());
       o.addProperty("min_ms", r.minMs());
       o.addProperty("max_ms", r.maxMs());
@@ -97,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
               + " %.1f images/s, peak RSS %d MB%n",
           model,
           mode,
-          memoryEfficient ? " (memory-efficient)" : "",
+          memoryEfficient ? " (memory-efficient, recompute " + recompute + ")" : "",
           batch,
           config.size(),
           config.size(),

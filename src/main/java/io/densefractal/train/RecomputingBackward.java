@@ -14,6 +14,7 @@ import io.densefractal.models.AppendingSegment;
 import io.densefractal.models.Scoped;
 import io.densefractal.models.Segment;
 import io.densefractal.models.SegmentedNetwork;
+import io.densefractal.models.TwoPhaseSegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -41,6 +42,17 @@ import java.util.function.UnaryOperator;
 public final class RecomputingBackward {
   private RecomputingBackward() {}
 
+  /** How much of a {@link TwoPhaseSegment} to recompute. */
+  public enum Policy {
+    /** Recompute every segment whole: only the states between segments are kept (least memory). */
+    EVERYTHING,
+    /**
+     * Keep the second phase's graph and recompute only the first (torchvision's memory_efficient):
+     * less time, more memory (a DenseNet-BC layer keeps 2 × 4k channels instead of k).
+     */
+    FIRST_PHASE
+  }
+
   /** The logits (detached) and the loss value of one step. */
   public record Result(NDArray logits, float loss) {}
 
@@ -55,18 +67,47 @@ public final class RecomputingBackward {
    */
   public static <B extends Block & SegmentedNetwork> Result step(
       B block, ParameterStore ps, NDArray x, UnaryOperator<NDArray> loss, long stepSeed) {
+    return step(block, ps, x, loss, stepSeed, Policy.EVERYTHING);
+  }
+
+  /** {@link #step(Block, ParameterStore, NDArray, UnaryOperator, long)} with a chosen policy. */
+  public static <B extends Block & SegmentedNetwork> Result step(
+      B block,
+      ParameterStore ps,
+      NDArray x,
+      UnaryOperator<NDArray> loss,
+      long stepSeed,
+      Policy policy) {
     List<Segment> segments = block.segments();
     boolean stochastic = block.isStochastic();
     NDManager manager = x.getManager();
 
     // 1. Forward, no graph: keep the input of every segment (states share their arrays).
     List<NDList> inputs = new ArrayList<>(segments.size());
+    NDArray[] intermediates = new NDArray[segments.size()];
     NDList state = new NDList(x);
     for (int i = 0; i < segments.size(); i++) {
       inputs.add(state);
       seed(stochastic, stepSeed, i);
       Segment segment = segments.get(i);
-      state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
+      if (policy == Policy.FIRST_PHASE && segment instanceof TwoPhaseSegment twoPhase) {
+        int index = i;
+        state =
+            Scoped.applyList(
+                state,
+                s -> {
+                  NDArray intermediate = leaf(twoPhase.first(ps, s, true));
+                  intermediate.attach(manager);
+                  intermediates[index] = intermediate;
+                  NDList next = new NDList(s);
+                  try (GradientCollector graph = Engine.getInstance().newGradientCollector()) {
+                    next.add(twoPhase.second(ps, intermediate, true)); // its graph is kept
+                  }
+                  return next;
+                });
+      } else {
+        state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
+      }
     }
     NDArray logits = state.singletonOrThrow();
     List<Pair<NDArray, NDArray>> runningStats = saveRunningStatistics(block);
@@ -96,7 +137,15 @@ public final class RecomputingBackward {
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           seed(stochastic, stepSeed, i);
           NDArray objective;
-          if (appending != null) {
+          if (intermediates[i] != null && segment instanceof TwoPhaseSegment twoPhase) {
+            // Back through the kept graph of the second phase, then recompute the first.
+            NDArray appended = inputs.get(i + 1).get(in.size());
+            appended.tempAttach(scope);
+            NDArray intermediate = intermediates[i];
+            intermediate.attach(scope);
+            collector.backward(appended.mul(grads.get(grads.size() - 1)).sum());
+            objective = twoPhase.first(ps, in, true).mul(intermediate.getGradient()).sum();
+          } else if (appending != null) {
             // Only the appended array is new: the rest of the state passes through unchanged.
             objective = appending.compute(ps, in, true).mul(grads.get(grads.size() - 1)).sum();
           } else {
@@ -127,7 +176,6 @@ public final class RecomputingBackward {
         }
         grads = inputGrads;
       }
-      inputs.set(i, null);
     }
     restoreRunningStatistics(runningStats);
     return new Result(logits, lossValue);

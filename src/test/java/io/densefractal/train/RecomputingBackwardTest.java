@@ -94,6 +94,10 @@ class RecomputingBackwardTest {
   }
 
   static Outcome recomputed(double dropRate, long stepSeed) {
+    return recomputed(dropRate, stepSeed, RecomputingBackward.Policy.EVERYTHING);
+  }
+
+  static Outcome recomputed(double dropRate, long stepSeed, RecomputingBackward.Policy policy) {
     Engine.getInstance().setRandomSeed(7);
     DenseNet net = smallDenseNet(dropRate);
     try (NDManager m = NDManager.newBaseManager()) {
@@ -101,7 +105,8 @@ class RecomputingBackwardTest {
       Engine.getInstance().setRandomSeed(8);
       NDArray x = m.randomNormal(INPUT);
       RecomputingBackward.Result r =
-          RecomputingBackward.step(net, new ParameterStore(m, false), x, crossEntropy(m), stepSeed);
+          RecomputingBackward.step(
+              net, new ParameterStore(m, false), x, crossEntropy(m), stepSeed, policy);
       return outcome(net, r.loss());
     }
   }
@@ -127,12 +132,14 @@ class RecomputingBackwardTest {
     Outcome expected = standard(0);
     assertSame(expected, chainedSegments(0, 1), 1e-6); // the segments are the forward pass
     assertSame(expected, recomputed(0, 1), 1e-5);
+    assertSame(expected, recomputed(0, 1, RecomputingBackward.Policy.FIRST_PHASE), 1e-5);
   }
 
   @Test
   void dropoutMasksAreReplayedInTheRecomputation() {
     Outcome expected = chainedSegments(0.2, 42);
     assertSame(expected, recomputed(0.2, 42), 1e-5);
+    assertSame(expected, recomputed(0.2, 42, RecomputingBackward.Policy.FIRST_PHASE), 1e-5);
     // and the masks matter: another step seed gives other gradients
     Outcome other = chainedSegments(0.2, 43);
     assertThat(

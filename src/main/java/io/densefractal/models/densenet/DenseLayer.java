@@ -44,12 +44,24 @@ public final class DenseLayer extends TorchModule {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList features, boolean training, PairList<String, Object> params) {
+    NDArray out = firstUnit(ps, features, training);
+    return new NDList(conv2 == null ? out : secondUnit(ps, out, training));
+  }
+
+  /** Whether the layer has a bottleneck, i.e. two BN-ReLU-conv units. */
+  boolean hasBottleneck() {
+    return conv2 != null;
+  }
+
+  /** Concatenation, then the first BN-ReLU-conv unit. */
+  NDArray firstUnit(ParameterStore ps, NDList features, boolean training) {
     NDArray x = features.size() == 1 ? features.head() : NDArrays.concat(features, 1);
-    NDArray out = convUnit(norm1, conv1, ps, x, training);
-    if (conv2 != null) {
-      out = convUnit(norm2, conv2, ps, out, training);
-    }
-    return new NDList(out);
+    return convUnit(norm1, conv1, ps, x, training);
+  }
+
+  /** The bottleneck's second BN-ReLU-conv unit. */
+  NDArray secondUnit(ParameterStore ps, NDArray bottleneck, boolean training) {
+    return convUnit(norm2, conv2, ps, bottleneck, training);
   }
 
   private NDArray convUnit(Block norm, Block conv, ParameterStore ps, NDArray x, boolean training) {

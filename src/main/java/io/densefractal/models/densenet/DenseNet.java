@@ -21,6 +21,7 @@ import io.densefractal.models.Scoped;
 import io.densefractal.models.Segment;
 import io.densefractal.models.SegmentedNetwork;
 import io.densefractal.models.TorchModule;
+import io.densefractal.models.TwoPhaseSegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -113,9 +114,7 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
         });
     for (int b = 0; b < denseBlocks.size(); b++) {
       for (Block layer : denseBlocks.get(b).layers()) {
-        AppendingSegment appendLayer =
-            (ps, state, training) -> layer.forward(ps, state, training).singletonOrThrow();
-        out.add(appendLayer);
+        out.add(segmentOf((DenseLayer) layer));
       }
       if (b < transitions.size()) {
         Block transition = transitions.get(b);
@@ -130,6 +129,27 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
       }
     }
     return out;
+  }
+
+  /**
+   * A bottleneck layer recomputes only concat + BN + ReLU + 1×1 (as torchvision's memory_efficient
+   * does) and keeps the 3×3 unit's graph; a plain layer is recomputed whole.
+   */
+  private static AppendingSegment segmentOf(DenseLayer layer) {
+    if (!layer.hasBottleneck()) {
+      return (ps, state, training) -> layer.forward(ps, state, training).singletonOrThrow();
+    }
+    return new TwoPhaseSegment() {
+      @Override
+      public NDArray first(ParameterStore ps, NDList state, boolean training) {
+        return layer.firstUnit(ps, state, training);
+      }
+
+      @Override
+      public NDArray second(ParameterStore ps, NDArray bottleneck, boolean training) {
+        return layer.secondUnit(ps, bottleneck, training);
+      }
+    };
   }
 
   /** Stem output, every dense layer's k new channels, every transition's output, the logits. */
