@@ -28,7 +28,12 @@ final class ModelArgs {
   }
 
   ModelOptions options() {
-    ModelOptions d = spec().defaults();
+    return options(spec(), numClasses, inChannels);
+  }
+
+  /** The model's defaults, overridden by whichever of the two options were given. */
+  static ModelOptions options(ModelSpec spec, Integer numClasses, Integer inChannels) {
+    ModelOptions d = spec.defaults();
     return new ModelOptions(
         numClasses == null ? d.numClasses() : numClasses,
         inChannels == null ? d.inChannels() : inChannels);

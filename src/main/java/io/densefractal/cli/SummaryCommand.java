@@ -54,10 +54,7 @@ final class SummaryCommand implements Callable<Integer> {
       printList(out);
     } else {
       ModelSpec m = ModelZoo.get(model);
-      ModelOptions o =
-          new ModelOptions(
-              numClasses == null ? m.defaults().numClasses() : numClasses,
-              inChannels == null ? m.defaults().inChannels() : inChannels);
+      ModelOptions o = ModelArgs.options(m, numClasses, inChannels);
       ModelSummary s = ModelSummary.of(m, o, size == null ? m.inputSize() : size);
       out.print(json ? toJson(s) + "\n" : s.toTable());
     }
