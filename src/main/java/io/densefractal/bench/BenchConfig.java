@@ -16,6 +16,7 @@ import io.densefractal.train.RecomputingBackward;
  * @param iters timed steps
  * @param memoryEfficient train by recomputation (models that are segmented, e.g. DenseNet)
  * @param recompute what memory-efficient training recomputes
+ * @param foldBatchNorm infer with conv + BatchNorm pairs folded (models that support it)
  */
 public record BenchConfig(
     String model,
@@ -26,13 +27,17 @@ public record BenchConfig(
     int warmup,
     int iters,
     boolean memoryEfficient,
-    RecomputingBackward.Policy recompute) {
+    RecomputingBackward.Policy recompute,
+    boolean foldBatchNorm) {
   public BenchConfig {
     if (!mode.equals("train") && !mode.equals("infer")) {
       throw new ConfigException("mode must be train or infer, got '" + mode + "'");
     }
     if (batch < 1 || size < 1 || iters < 1 || warmup < 0) {
       throw new ConfigException("batch, size and iters must be >= 1 and warmup >= 0");
+    }
+    if (foldBatchNorm && !mode.equals("infer")) {
+      throw new ConfigException("--fold-bn only applies to --mode infer");
     }
     if (memoryEfficient && !mode.equals("train")) {
       throw new ConfigException("--memory-efficient only applies to --mode train");

@@ -11,6 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
@@ -43,6 +44,12 @@ public final class StepBenchmark {
     double[] ms = new double[c.iters()];
     try (NDManager manager = NDManager.newBaseManager()) {
       block.initialize(manager, DataType.FLOAT32, new Shape(1, 3, c.size(), c.size()));
+      if (c.foldBatchNorm()) {
+        if (!(block instanceof BatchNormFolding folding)) {
+          throw new ConfigException(c.model() + " has no conv + BatchNorm pairs to fold");
+        }
+        folding.foldBatchNorm();
+      }
       ParameterStore ps = new ParameterStore(manager, false);
       Shape input = new Shape(c.batch(), 3, c.size(), c.size());
       NDArray x = manager.randomNormal(input);

@@ -62,6 +62,11 @@ final class BenchCommand implements Callable<Integer> {
               + " recompute only concat+BN+ReLU+1x1, faster, more memory). Default EVERYTHING.")
   RecomputingBackward.Policy recompute;
 
+  @Option(
+      names = "--fold-bn",
+      description = "Infer with each conv + BatchNorm pair folded into one conv (ResNets).")
+  boolean foldBatchNorm;
+
   @Option(names = "--json", description = "One JSON object instead of text.")
   boolean json;
 
@@ -83,7 +88,8 @@ final class BenchCommand implements Callable<Integer> {
             warmup,
             iters,
             memoryEfficient,
-            recompute);
+            recompute,
+            foldBatchNorm);
     BenchResult r = StepBenchmark.run(config);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -94,6 +100,7 @@ final class BenchCommand implements Callable<Integer> {
       o.addProperty("size", config.size());
       o.addProperty("threads", r.threads());
       o.addProperty("memory_efficient", memoryEfficient);
+      o.addProperty("fold_bn", foldBatchNorm);
       if (memoryEfficient) {
         o.addProperty("recompute", recompute.name());
       }
@@ -110,7 +117,8 @@ final class BenchCommand implements Callable<Integer> {
               + " %.1f images/s, peak RSS %d MB%n",
           model,
           mode,
-          memoryEfficient ? " (memory-efficient, recompute " + recompute + ")" : "",
+          (memoryEfficient ? " (memory-efficient, recompute " + recompute + ")" : "")
+              + (foldBatchNorm ? " (BatchNorm folded)" : ""),
           batch,
           config.size(),
           config.size(),

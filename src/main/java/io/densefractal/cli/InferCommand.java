@@ -3,6 +3,7 @@ package io.densefractal.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.densefractal.DenseFractalException;
+import io.densefractal.models.BatchNormFolding;
 import io.densefractal.weights.NDArrays;
 import io.densefractal.weights.Npy;
 import io.densefractal.weights.Tensor;
@@ -39,6 +40,11 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--output", required = true, description = "Where to write the logits .npy.")
   Path output;
 
+  @Option(
+      names = "--fold-bn",
+      description = "Fold each conv + BatchNorm pair into one conv before inferring (ResNets).")
+  boolean foldBatchNorm;
+
   @Option(names = "--top", description = "Print the top-K classes per image (default 0: none).")
   int top;
 
@@ -61,6 +67,13 @@ final class InferCommand implements Callable<Integer> {
                 ? LoadedModel.random(modelArgs.spec(), modelArgs.options(), seed)
                 : LoadedModel.fromFile(modelArgs.spec(), modelArgs.options(), weights);
         NDManager batch = model.manager.newSubManager()) {
+      if (foldBatchNorm) {
+        if (!(model.block instanceof BatchNormFolding folding)) {
+          throw new DenseFractalException(
+              model.spec.name() + " has no conv + BatchNorm pairs to fold; drop --fold-bn");
+        }
+        folding.foldBatchNorm();
+      }
       NDArray images = NDArrays.toFloat32(x, batch).reshape(shape);
       NDArray logits = model.predict(images);
       Npy.write(NDArrays.toTensor(logits), output);

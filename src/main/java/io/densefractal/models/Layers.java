@@ -13,6 +13,9 @@ import ai.djl.training.initializer.XavierInitializer;
  * model is distributed like torchvision's (init matters for training from scratch, not for parity).
  */
 public final class Layers {
+  /** torch's BatchNorm epsilon. */
+  public static final float BATCH_NORM_EPSILON = 1e-5f;
+
   private Layers() {}
 
   /**
@@ -50,7 +53,7 @@ public final class Layers {
 
   /** BatchNorm over channels with PyTorch's epsilon 1e-5 and momentum 0.1 (DJL spells it 0.9). */
   public static BatchNorm batchNorm() {
-    return BatchNorm.builder().optAxis(1).optEpsilon(1e-5f).optMomentum(0.9f).build();
+    return BatchNorm.builder().optAxis(1).optEpsilon(BATCH_NORM_EPSILON).optMomentum(0.9f).build();
   }
 
   /**

@@ -10,6 +10,8 @@ import ai.djl.nn.Block;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.densefractal.models.BatchNormFolding;
+import io.densefractal.models.ConvBn;
 import io.densefractal.models.Layers;
 import io.densefractal.models.NamedSequential;
 import io.densefractal.models.Scoped;
@@ -27,7 +29,7 @@ import java.util.List;
  * Children carry torchvision's attribute names, so parameters map to its state-dict keys ({@code
  * layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}, {@code fc.bias}).
  */
-public final class ResNet extends TorchModule {
+public final class ResNet extends TorchModule implements BatchNormFolding {
   private final ResNetConfig config;
   private final Block conv1;
   private final Block bn1;
@@ -35,6 +37,7 @@ public final class ResNet extends TorchModule {
   private final List<Block> stages = new ArrayList<>();
   private final Block avgpool;
   private final Block fc;
+  private final ConvBn stem;
 
   public ResNet(ResNetConfig config) {
     this.config = config;
@@ -45,6 +48,7 @@ public final class ResNet extends TorchModule {
             "conv1",
             imagenet ? Layers.conv(stemWidth, 7, 2, 3, 1) : Layers.conv(stemWidth, 3, 1, 1, 1));
     bn1 = module("bn1", Layers.batchNorm());
+    stem = new ConvBn(conv1, bn1);
     maxpool =
         imagenet
             ? module(
@@ -86,6 +90,17 @@ public final class ResNet extends TorchModule {
     };
   }
 
+  /** Folds every conv + BatchNorm pair for inference; training unfolds them again. */
+  @Override
+  public void foldBatchNorm() {
+    stem.fold();
+    for (Block stage : stages) {
+      for (Block block : stage.getChildren().values()) {
+        ((ResidualBlock) block).foldBatchNorm();
+      }
+    }
+  }
+
   public ResNetConfig config() {
     return config;
   }
@@ -97,7 +112,7 @@ public final class ResNet extends TorchModule {
         Scoped.apply(
             inputs.singletonOrThrow(),
             in -> {
-              NDArray y = Activation.relu(call(bn1, ps, call(conv1, ps, in, training), training));
+              NDArray y = Activation.relu(stem.forward(ps, in, training));
               return maxpool == null ? y : call(maxpool, ps, y, training);
             });
     for (Block stage : stages) {

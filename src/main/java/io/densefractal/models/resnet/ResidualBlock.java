@@ -9,6 +9,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.densefractal.models.ConvBn;
 import io.densefractal.models.TorchModule;
 
 /**
@@ -24,21 +25,44 @@ abstract class ResidualBlock extends TorchModule {
     shortcut = block == null ? null : module(Shortcuts.attributeName(block), block);
   }
 
-  /**
-   * The residual branch's layers, applied in order with a ReLU after all but the last BatchNorm.
-   */
+  /** The residual branch's layers: (conv, BatchNorm) pairs, with a ReLU between pairs. */
   protected abstract Block[] branch();
+
+  private ConvBn[] pairs;
+
+  /** The branch as (conv, BatchNorm) pairs, built on first use. */
+  private ConvBn[] pairs() {
+    if (pairs == null) {
+      Block[] layers = branch();
+      ConvBn[] p = new ConvBn[layers.length / 2];
+      for (int i = 0; i < p.length; i++) {
+        p[i] = new ConvBn(layers[2 * i], layers[2 * i + 1]);
+      }
+      pairs = p;
+    }
+    return pairs;
+  }
+
+  /** Folds every conv + BatchNorm pair of the branch and of a projection shortcut. */
+  void foldBatchNorm() {
+    for (ConvBn pair : pairs()) {
+      pair.fold();
+    }
+    if (shortcut instanceof Projection projection) {
+      projection.foldBatchNorm();
+    }
+  }
 
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
-    Block[] layers = branch();
+    ConvBn[] branch = pairs();
     NDArray out = x;
-    // Layers come in (conv, bn) pairs: ReLU between pairs, not after the last one.
-    for (int i = 0; i < layers.length; i += 2) {
-      out = call(layers[i + 1], ps, call(layers[i], ps, out, training), training);
-      if (i + 2 < layers.length) {
+    // ReLU between the (conv, BatchNorm) pairs, not after the last one.
+    for (int i = 0; i < branch.length; i++) {
+      out = branch[i].forward(ps, out, training);
+      if (i + 1 < branch.length) {
         out = Activation.relu(out);
       }
     }

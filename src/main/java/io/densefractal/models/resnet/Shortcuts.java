@@ -1,8 +1,6 @@
 package io.densefractal.models.resnet;
 
 import ai.djl.nn.Block;
-import io.densefractal.models.Layers;
-import io.densefractal.models.NamedSequential;
 
 /** The shortcut a residual block needs when its output differs in width or resolution. */
 final class Shortcuts {
@@ -17,10 +15,7 @@ final class Shortcuts {
     }
     return switch (kind) {
         // torchvision: downsample = Sequential(conv1x1(stride), BatchNorm) -> keys downsample.0/1.
-      case PROJECTION ->
-          new NamedSequential()
-              .add(Layers.conv(outChannels, 1, stride, 0, 1))
-              .add(Layers.batchNorm());
+      case PROJECTION -> new Projection(outChannels, stride);
       case ZERO_PAD -> new ZeroPadShortcut(outChannels, stride);
     };
   }
