@@ -3,6 +3,8 @@ package io.densefractal.models;
 import io.densefractal.models.densenet.DenseNet;
 import io.densefractal.models.densenet.DenseNetConfig;
 import io.densefractal.models.densenet.DenseNets;
+import io.densefractal.models.fractalnet.FractalNet;
+import io.densefractal.models.fractalnet.FractalNetConfig;
 import io.densefractal.models.resnet.ResNet;
 import io.densefractal.models.resnet.ResNetConfig;
 import io.densefractal.models.resnet.ResNets;
@@ -114,7 +116,24 @@ public final class ModelZoo {
     cifarDenseNet(m, 100, 12, true);
     cifarDenseNet(m, 250, 24, true);
     cifarDenseNet(m, 190, 40, true);
+    fractalnet(m, "fractalnet20", 3);
+    fractalnet(m, "fractalnet40", 4);
     return Collections.unmodifiableMap(m);
+  }
+
+  private static void fractalnet(Map<String, ModelSpec> m, String name, int columns) {
+    String description =
+        String.format(
+            Locale.ROOT,
+            "FractalNet (Larsson et al. 2017), B=5, C=%d, deepest column %d conv layers",
+            columns,
+            5 << (columns - 1));
+    Function<ModelOptions, ai.djl.nn.Block> factory =
+        o ->
+            new FractalNet(
+                FractalNetConfig.paper(columns).withClasses(o.numClasses(), o.inChannels()));
+    m.put(
+        name, new ModelSpec(name, "fractalnet", description, 32, new ModelOptions(10, 3), factory));
   }
 
   private static void cifarDenseNet(Map<String, ModelSpec> m, int depth, int k, boolean bc) {

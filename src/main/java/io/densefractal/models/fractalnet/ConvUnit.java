@@ -1,0 +1,47 @@
+package io.densefractal.models.fractalnet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.densefractal.models.Layers;
+import io.densefractal.models.TorchModule;
+
+/** FractalNet's conv unit: k×k conv → dropout (training) → BatchNorm → ReLU, as the authors' code. */
+public final class ConvUnit extends TorchModule {
+  private final Block conv;
+  private final Block bn;
+  private final float dropRate;
+
+  ConvUnit(int outChannels, int kernel, double dropRate) {
+    this.dropRate = (float) dropRate;
+    conv = module("conv", Layers.conv(outChannels, kernel, 1, kernel / 2, 1));
+    bn = module("bn", Layers.batchNorm());
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray x = call(conv, ps, inputs.singletonOrThrow(), training);
+    if (dropRate > 0) {
+      x = Dropout.dropout(x, dropRate, training).singletonOrThrow();
+    }
+    return new NDList(Activation.relu(call(bn, ps, x, training)));
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputs) {
+    initializeChain(manager, dataType, inputs, conv, bn);
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputs) {
+    return chainShapes(inputs, conv, bn);
+  }
+}

@@ -1,0 +1,127 @@
+package io.densefractal.models.fractalnet;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+import io.densefractal.models.ConfigException;
+import io.densefractal.models.Layers;
+import io.densefractal.models.Scoped;
+import io.densefractal.models.TorchModule;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * FractalNet: B fractal blocks (each ending in a 2×2 max-pool), global average pooling, a linear
+ * classifier. Training uses drop-path, per mini-batch: with probability globalFraction one column
+ * chosen at random runs alone through every block (global); otherwise every join drops each input
+ * with probability localDrop, keeping at least one (local). Inference joins by the plain mean.
+ * Keys: {@code blocks.0.columns.2.convs.1.conv.weight}, {@code classifier.weight}.
+ */
+public final class FractalNet extends TorchModule {
+  private final FractalNetConfig config;
+  private final List<FractalBlock> blocks = new ArrayList<>();
+  private final Block pool = Pool.globalAvgPool2dBlock();
+  private final Block classifier;
+
+  public FractalNet(FractalNetConfig config) {
+    this.config = config;
+    for (int b = 0; b < config.blocks(); b++) {
+      blocks.add(new FractalBlock(config, b));
+    }
+    module("blocks", new ModuleList(blocks));
+    int last = config.channels().get(config.blocks() - 1);
+    classifier = module("classifier", Layers.linear(last, config.numClasses()));
+  }
+
+  public FractalNetConfig config() {
+    return config;
+  }
+
+  /**
+   * Column {@code i} (1-based: column 1 is the shallowest, one conv unit per block; column C the
+   * deepest) as a standalone network sharing this network's weights: it computes exactly what this
+   * network computes when global drop-path selects that column.
+   */
+  public Block column(int i) {
+    if (i < 1 || i > config.columns()) {
+      throw new ConfigException(
+          "column must be in 1.." + config.columns() + " (1 = shallowest), got " + i);
+    }
+    return new Column(i - 1);
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray x = inputs.singletonOrThrow();
+    if (training && (config.globalFraction() > 0 || config.localDrop() > 0)) {
+      float[] u = DropPath.uniform(x.getManager(), 2);
+      if (u[0] < config.globalFraction()) {
+        int column = Math.min(config.columns() - 1, (int) (u[1] * config.columns()));
+        return new NDList(forwardColumn(ps, x, training, column));
+      }
+      DropPath.Local drops =
+          config.localDrop() > 0 ? new DropPath.Local(x.getManager(), config.localDrop()) : null;
+      return new NDList(forwardAll(ps, x, training, drops));
+    }
+    return new NDList(forwardAll(ps, x, training, null));
+  }
+
+  private NDArray forwardAll(
+      ParameterStore ps, NDArray x, boolean training, DropPath.Local drops) {
+    for (FractalBlock block : blocks) {
+      x = Scoped.apply(x, in -> block.forward(ps, in, training, drops));
+    }
+    return head(ps, x, training);
+  }
+
+  NDArray forwardColumn(ParameterStore ps, NDArray x, boolean training, int column) {
+    for (FractalBlock block : blocks) {
+      x = Scoped.apply(x, in -> block.forwardColumn(ps, in, training, column));
+    }
+    return head(ps, x, training);
+  }
+
+  private NDArray head(ParameterStore ps, NDArray x, boolean training) {
+    return Scoped.apply(x, in -> call(classifier, ps, call(pool, ps, in, training), training));
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputs) {
+    Shape[] s = initializeChain(manager, dataType, inputs, blocks.toArray(new Block[0]));
+    initializeChain(manager, dataType, s, pool, classifier);
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputs) {
+    Shape[] s = chainShapes(inputs, blocks.toArray(new Block[0]));
+    return chainShapes(s, pool, classifier);
+  }
+
+  /** One column of the network as a Block (weights shared, not copied). */
+  private final class Column extends AbstractBlock {
+    private final int column;
+
+    Column(int column) {
+      this.column = column;
+    }
+
+    @Override
+    protected NDList forwardInternal(
+        ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+      return new NDList(forwardColumn(ps, inputs.singletonOrThrow(), training, column));
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputs) {
+      return FractalNet.this.getOutputShapes(inputs);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+package io.densefractal.models.fractalnet;
+
+import static io.densefractal.testing.Close.relativeMaxDiff;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import io.densefractal.analysis.LayerSummary;
+import io.densefractal.analysis.ModelSummary;
+import io.densefractal.models.ConfigException;
+import io.densefractal.models.ModelSpec;
+import io.densefractal.models.ModelZoo;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** FractalNet structure, parameter counts, joins, drop-path and anytime columns. */
+class FractalNetTest {
+  static final Pattern UNIT = Pattern.compile("blocks\\.(\\d+)\\.columns\\.(\\d+)\\.convs\\.(\\d+)\\.conv");
+
+  @ParameterizedTest(name = "{0}: deepest column {1} conv layers")
+  @CsvSource({"fractalnet20, 3, 20", "fractalnet40, 4, 40"})
+  void columnsHaveTwoToTheIMinusOneUnits(String name, int columns, int deepest) {
+    ModelSpec spec = ModelZoo.get(name);
+    ModelSummary s = ModelSummary.of(spec, spec.defaults(), 32);
+    int[][] units = new int[5][columns];
+    for (LayerSummary l : s.layers()) {
+      Matcher m = UNIT.matcher(l.name());
+      if (m.matches()) {
+        units[Integer.parseInt(m.group(1))][Integer.parseInt(m.group(2))]++;
+      }
+    }
+    int deepestTotal = 0;
+    for (int b = 0; b < 5; b++) {
+      for (int c = 0; c < columns; c++) {
+        assertThat(units[b][c]).as("block %d column %d", b, c + 1).isEqualTo(1 << c);
+      }
+      deepestTotal += units[b][columns - 1];
+    }
+    assertThat(deepestTotal).isEqualTo(deepest);
+  }
+
+  @Test
+  void parameterCountsOfTheDocumentedChoices() {
+    ModelSpec spec = ModelZoo.get("fractalnet20");
+    long projected = ModelSummary.of(spec, spec.defaults(), 32).params();
+    assertThat(projected).isEqualTo(38_912_202L);
+    assertThat(Math.abs(projected - 38.6e6) / 38.6e6).isLessThan(0.01); // the paper's 38.6 M
+    FractalNetConfig p = FractalNetConfig.paper(3);
+    FractalNetConfig direct =
+        new FractalNetConfig(3, p.channels(), p.dropRates(), FractalNetConfig.BlockInput.DIRECT,
+            true, 0.15, 0.5, 10, 3);
+    try (NDManager m = NDManager.newBaseManager()) {
+      FractalNet net = new FractalNet(direct);
+      net.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, x -> true);
+      net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 32, 32));
+      assertThat(ModelSummary.of("direct", net, new Shape(1, 3, 32, 32)).params())
+          .isEqualTo(33_724_618L); // the authors' released generator
+    }
+  }
+
+  static FractalNet small(int blocks, int columns, double localDrop, double globalFraction) {
+    List<Integer> widths = List.of(8, 16, 16).subList(0, blocks);
+    List<Double> rates = List.of(0.0, 0.0, 0.0).subList(0, blocks);
+    return new FractalNet(
+        new FractalNetConfig(columns, widths, rates, FractalNetConfig.BlockInput.PROJECTED, true,
+            localDrop, globalFraction, 4, 3));
+  }
+
+  @Test
+  void inferenceJoinIsThePlainMean() {
+    // One block, two columns: the head is linear after the last join, so the network's eval
+    // output is exactly the mean of its two columns' outputs.
+    Engine.getInstance().setRandomSeed(1);
+    FractalNet net = small(1, 2, 0.15, 0.5);
+    try (NDManager m = NDManager.newBaseManager()) {
+      net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
+      ParameterStore ps = new ParameterStore(m, false);
+      NDArray x = m.randomNormal(new Shape(2, 3, 16, 16));
+      float[] whole = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+      NDArray c1 = net.column(1).forward(ps, new NDList(x), false).singletonOrThrow();
+      NDArray c2 = net.column(2).forward(ps, new NDList(x), false).singletonOrThrow();
+      assertThat(relativeMaxDiff(whole, c1.add(c2).div(2).toFloatArray())).isLessThan(1e-5);
+    }
+  }
+
+  @Test
+  void globalDropPathRunsExactlyOneColumnAndEachColumnGetsPicked() {
+    Engine.getInstance().setRandomSeed(2);
+    FractalNet net = small(2, 3, 0, 1.0);
+    try (NDManager m = NDManager.newBaseManager()) {
+      net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
+      ParameterStore ps = new ParameterStore(m, false);
+      NDArray x = m.randomNormal(new Shape(4, 3, 16, 16));
+      float[][] columns = new float[3][];
+      for (int i = 1; i <= 3; i++) {
+        // Training mode: BatchNorm uses batch statistics, so outputs do not depend on history.
+        columns[i - 1] = net.column(i).forward(ps, new NDList(x), true).singletonOrThrow().toFloatArray();
+      }
+      int[] picked = new int[3];
+      for (int step = 0; step < 60; step++) {
+        float[] out = net.forward(ps, new NDList(x), true).singletonOrThrow().toFloatArray();
+        int match = -1;
+        for (int i = 0; i < 3; i++) {
+          if (relativeMaxDiff(out, columns[i]) < 1e-5) {
+            match = i;
+          }
+        }
+        assertThat(match).as("step %d equals one column", step).isNotNegative();
+        picked[match]++;
+      }
+      assertThat(java.util.Arrays.stream(picked).min().getAsInt()).isGreaterThanOrEqualTo(8); // ~20 each
+    }
+  }
+
+  @Test
+  void localDropPathNeverDropsEveryInputAndKeepsTheRightShare() {
+    Engine.getInstance().setRandomSeed(3);
+    try (NDManager m = NDManager.newBaseManager()) {
+      DropPath.Local local = new DropPath.Local(m, 0.15);
+      int draws = 4000;
+      int[] keptCount = new int[3];
+      for (int i = 0; i < draws; i++) {
+        boolean[] keep = local.sample(2);
+        int kept = (keep[0] ? 1 : 0) + (keep[1] ? 1 : 0);
+        keptCount[kept]++;
+      }
+      assertThat(keptCount[0]).isZero();
+      // P(both kept) = 0.85² = 0.7225; one kept = 2·0.15·0.85 + 0.15² (rescued) = 0.2775.
+      assertThat(keptCount[2] / (double) draws).isBetween(0.70, 0.745);
+      assertThat(keptCount[1] / (double) draws).isBetween(0.255, 0.30);
+    }
+  }
+
+  @Test
+  void invalidConfigurationsAndColumnsSayWhatIsWrong() {
+    FractalNetConfig p = FractalNetConfig.paper(3);
+    assertThatThrownBy(
+            () -> new FractalNetConfig(0, p.channels(), p.dropRates(), p.blockInput(), true, 0.15,
+                0.5, 10, 3))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("at least one column");
+    assertThatThrownBy(
+            () -> new FractalNetConfig(3, p.channels(), List.of(0.1), p.blockInput(), true, 0.15,
+                0.5, 10, 3))
+        .hasMessageContaining("one drop rate per block");
+    Block net = ModelZoo.get("fractalnet20").create();
+    assertThatThrownBy(() -> ((FractalNet) net).column(4)).hasMessageContaining("1..3");
+  }
+}
