@@ -138,7 +138,75 @@ class CifarDenseNet(nn.Module):
         return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 
+class FractalUnit(nn.Module):
+    """conv -> (dropout) -> BN -> ReLU, as the authors' code (dropout off here: eval only)."""
+
+    def __init__(self, cin, cout, k):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, k, padding=k // 2, bias=False)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
+class FractalColumn(nn.Module):
+    def __init__(self, units):
+        super().__init__()
+        self.convs = nn.ModuleList(units)
+
+
+class FractalBlockRef(nn.Module):
+    """Columns c = 0 (shallowest, 1 unit) .. C-1 (2^(C-1) units); joins = mean; pool, then the
+    last join (the authors' released code); a 1x1 'doubling' unit in front (38.9 M variant)."""
+
+    def __init__(self, cin, width, columns):
+        super().__init__()
+        self.doubling = FractalUnit(cin, width, 1)
+        self.columns = nn.ModuleList(
+            FractalColumn([FractalUnit(width, width, 3) for _ in range(2 ** c)]) for c in range(columns))
+
+    def forward(self, x):
+        z = self.doubling(x)
+        count = len(self.columns)
+        depth = 2 ** (count - 1)
+        nxt = [z] * count
+        for t in range(1, depth + 1):
+            outs, ending = [], []
+            for c in range(count - 1, -1, -1):
+                span = 2 ** (count - 1 - c)
+                if t % span == 0:
+                    ending.append(c)
+                    outs.append(self.columns[c].convs[t // span - 1](nxt[c]))
+            if t == depth:
+                return torch.stack([F.max_pool2d(o, 2) for o in outs]).mean(0)
+            joined = torch.stack(outs).mean(0)
+            for c in ending:
+                nxt[c] = joined
+
+    def column(self, x, c):
+        z = self.doubling(x)
+        for unit in self.columns[c].convs:
+            z = unit(z)
+        return F.max_pool2d(z, 2)
+
+
+class FractalNetRef(nn.Module):
+    def __init__(self, columns, num_classes=10, widths=(64, 128, 256, 512, 512)):
+        super().__init__()
+        cins = (3,) + tuple(widths[:-1])
+        self.blocks = nn.ModuleList(FractalBlockRef(i, w, columns) for i, w in zip(cins, widths))
+        self.classifier = nn.Linear(widths[-1], num_classes)
+
+    def forward(self, x, column=None):
+        for b in self.blocks:
+            x = b(x) if column is None else b.column(x, column)
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
 def build(name, num_classes):
+    if name.startswith("fractalnet"):
+        return FractalNetRef({"fractalnet20": 3, "fractalnet40": 4}[name], num_classes)
     if name.endswith("_cifar"):
         return CifarResNet(int(name[len("resnet"):-len("_cifar")]), num_classes)
     m = re.fullmatch(r"densenet(_bc)?(\d+)_k(\d+)", name)
@@ -187,6 +255,12 @@ def make(args):
         with torch.no_grad():
             np.save(os.path.join(args.out, "eval_%d.npy" % i), model(x).numpy())
         manifest["inputs"].append(text)
+    if isinstance(model, FractalNetRef):
+        # Each column alone (what global drop-path trains), on input 0.
+        x = torch.from_numpy(np.load(os.path.join(args.out, "input_0.npy")))
+        with torch.no_grad():
+            for c in range(len(model.blocks[0].columns)):
+                np.save(os.path.join(args.out, "column_%d.npy" % (c + 1)), model(x, column=c).numpy())
     if args.train or args.grads:
         # Training mode on input 0: batch-statistics forward (updating the running statistics),
         # and with --grads the cross-entropy gradients of every parameter.

@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
+import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.SegmentedNetwork;
@@ -33,6 +34,7 @@ import java.util.Locale;
  *     the layers' savedBytes): DenseNet's quadratic term lives here
  * @param memoryEfficientBytes what memory-efficient training keeps instead (the states between
  *     segments, see {@link SegmentedNetwork}), per image; -1 for models without that mode
+ * @param columns per-column depth, parameters and MACs of an {@link AnytimeNetwork}; empty otherwise
  */
 public record ModelSummary(
     String model,
@@ -42,10 +44,12 @@ public record ModelSummary(
     long buffers,
     long macs,
     long activationBytes,
-    long memoryEfficientBytes) {
+    long memoryEfficientBytes,
+    List<ColumnSummary> columns) {
 
   public ModelSummary {
     layers = List.copyOf(layers);
+    columns = List.copyOf(columns);
   }
 
   /**
@@ -82,7 +86,10 @@ public record ModelSummary(
         buffers += p.getValue().getArray().getShape().size();
       }
     }
-    return new ModelSummary(name, input, layers, params, buffers, macs, saved, memoryEfficient);
+    List<ColumnSummary> columns =
+        block instanceof AnytimeNetwork net ? columnsOf(layers, net) : List.of();
+    return new ModelSummary(
+        name, input, layers, params, buffers, macs, saved, memoryEfficient, columns);
   }
 
   private static void walk(Block block, String prefix, List<LayerSummary> out) {
@@ -125,6 +132,36 @@ public record ModelSummary(
     long savedBytes = keepsInput ? in.size() / in.get(0) * Float.BYTES : 0;
     return new LayerSummary(
         name, block.getClass().getSimpleName(), out, params, macs, savedBytes);
+  }
+
+  /**
+   * Depth, parameters and MACs of one column of an anytime network (the layers whose names start
+   * with one of {@code prefixes}).
+   *
+   * @param convLayers the column's conv units along its path (block-input 1×1 convs excluded)
+   */
+  public record ColumnSummary(int column, int convLayers, long params, long macs) {}
+
+  /** Per-column summaries of an {@link AnytimeNetwork}, from its layer rows. */
+  private static List<ColumnSummary> columnsOf(List<LayerSummary> layers, AnytimeNetwork net) {
+    List<ColumnSummary> out = new ArrayList<>();
+    for (int i = 1; i <= net.columns(); i++) {
+      List<String> prefixes = net.columnLayerPrefixes(i);
+      int convs = 0;
+      long p = 0;
+      long m = 0;
+      for (LayerSummary l : layers) {
+        if (prefixes.stream().anyMatch(l.name()::startsWith)) {
+          p += l.params();
+          m += l.macs();
+          if (l.type().equals("Conv2d") && l.macs() > 0 && !l.name().contains(".doubling.")) {
+            convs++;
+          }
+        }
+      }
+      out.add(new ColumnSummary(i, convs, p, m));
+    }
+    return out;
   }
 
   /** A fixed-width table, one line per layer, then the totals. */
@@ -171,6 +208,17 @@ public record ModelSummary(
             macs,
             macs / 1e9,
             activationBytes / 1e6);
+    for (ColumnSummary c : columns) {
+      text +=
+          String.format(
+              Locale.ROOT,
+              "column %d alone (--column %d): %d conv layers, params %,d, MACs %.3f G%n",
+              c.column(),
+              c.column(),
+              c.convLayers(),
+              c.params(),
+              c.macs() / 1e9);
+    }
     if (memoryEfficientBytes >= 0) {
       text +=
           String.format(

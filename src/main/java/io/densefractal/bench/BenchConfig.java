@@ -17,6 +17,7 @@ import io.densefractal.train.RecomputingBackward;
  * @param memoryEfficient train by recomputation (models that are segmented, e.g. DenseNet)
  * @param recompute what memory-efficient training recomputes
  * @param foldBatchNorm infer with conv + BatchNorm pairs folded (models that support it)
+ * @param column run only this column of an anytime network (1-based), or null for all of it
  */
 public record BenchConfig(
     String model,
@@ -28,7 +29,8 @@ public record BenchConfig(
     int iters,
     boolean memoryEfficient,
     RecomputingBackward.Policy recompute,
-    boolean foldBatchNorm) {
+    boolean foldBatchNorm,
+    Integer column) {
   public BenchConfig {
     if (!mode.equals("train") && !mode.equals("infer")) {
       throw new ConfigException("mode must be train or infer, got '" + mode + "'");

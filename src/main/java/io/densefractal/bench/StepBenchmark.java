@@ -11,6 +11,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.ModelOptions;
@@ -50,6 +51,7 @@ public final class StepBenchmark {
         }
         folding.foldBatchNorm();
       }
+      Block runner = runner(block, c);
       ParameterStore ps = new ParameterStore(manager, false);
       Shape input = new Shape(c.batch(), 3, c.size(), c.size());
       NDArray x = manager.randomNormal(input);
@@ -65,9 +67,9 @@ public final class StepBenchmark {
         try (NDManager step = manager.newSubManager()) {
           x.tempAttach(step);
           if (c.mode().equals("infer")) {
-            block.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+            runner.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
           } else {
-            trainStep(block, ps, x, loss, c, i, step);
+            trainStep(block, runner, ps, x, loss, c, i, step);
           }
         }
         if (i >= 0) {
@@ -92,8 +94,23 @@ public final class StepBenchmark {
   }
 
   @SuppressWarnings("unchecked")
+  /** The block to run: the network, or one of its columns. */
+  private static Block runner(Block block, BenchConfig c) {
+    if (c.column() == null) {
+      return block;
+    }
+    if (!(block instanceof AnytimeNetwork net)) {
+      throw new ConfigException(c.model() + " has no columns (FractalNet models have)");
+    }
+    if (c.memoryEfficient()) {
+      throw new ConfigException("--column and --memory-efficient cannot be combined");
+    }
+    return net.column(c.column());
+  }
+
   private static <B extends Block & SegmentedNetwork> void trainStep(
       Block block,
+      Block runner,
       ParameterStore ps,
       NDArray x,
       UnaryOperator<NDArray> loss,
@@ -104,7 +121,7 @@ public final class StepBenchmark {
       RecomputingBackward.step((B) block, ps, x, loss, stepSeed, c.recompute());
     } else {
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        collector.backward(loss.apply(block.forward(ps, new NDList(x), true).singletonOrThrow()));
+        collector.backward(loss.apply(runner.forward(ps, new NDList(x), true).singletonOrThrow()));
       }
     }
     for (Pair<String, Parameter> p : block.getParameters()) {

@@ -67,6 +67,11 @@ final class BenchCommand implements Callable<Integer> {
       description = "Infer with each conv + BatchNorm pair folded into one conv (ResNets).")
   boolean foldBatchNorm;
 
+  @Option(
+      names = "--column",
+      description = "Run only column i (1 = shallowest) of a FractalNet, sharing its weights.")
+  Integer column;
+
   @Option(names = "--json", description = "One JSON object instead of text.")
   boolean json;
 
@@ -89,7 +94,8 @@ final class BenchCommand implements Callable<Integer> {
             iters,
             memoryEfficient,
             recompute,
-            foldBatchNorm);
+            foldBatchNorm,
+            column);
     BenchResult r = StepBenchmark.run(config);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -101,6 +107,9 @@ final class BenchCommand implements Callable<Integer> {
       o.addProperty("threads", r.threads());
       o.addProperty("memory_efficient", memoryEfficient);
       o.addProperty("fold_bn", foldBatchNorm);
+      if (column != null) {
+        o.addProperty("column", column);
+      }
       if (memoryEfficient) {
         o.addProperty("recompute", recompute.name());
       }
@@ -118,7 +127,8 @@ final class BenchCommand implements Callable<Integer> {
           model,
           mode,
           (memoryEfficient ? " (memory-efficient, recompute " + recompute + ")" : "")
-              + (foldBatchNorm ? " (BatchNorm folded)" : ""),
+              + (foldBatchNorm ? " (BatchNorm folded)" : "")
+              + (column != null ? " (column " + column + ")" : ""),
           batch,
           config.size(),
           config.size(),

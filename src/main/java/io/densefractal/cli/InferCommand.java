@@ -3,6 +3,8 @@ package io.densefractal.cli;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.densefractal.DenseFractalException;
+import ai.djl.nn.Block;
+import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.BatchNormFolding;
 import io.densefractal.weights.NDArrays;
 import io.densefractal.weights.Npy;
@@ -45,6 +47,11 @@ final class InferCommand implements Callable<Integer> {
       description = "Fold each conv + BatchNorm pair into one conv before inferring (ResNets).")
   boolean foldBatchNorm;
 
+  @Option(
+      names = "--column",
+      description = "Run only column i (1 = shallowest) of a FractalNet, sharing its weights.")
+  Integer column;
+
   @Option(names = "--top", description = "Print the top-K classes per image (default 0: none).")
   int top;
 
@@ -75,7 +82,7 @@ final class InferCommand implements Callable<Integer> {
         folding.foldBatchNorm();
       }
       NDArray images = NDArrays.toFloat32(x, batch).reshape(shape);
-      NDArray logits = model.predict(images);
+      NDArray logits = model.predict(images, runner(model));
       Npy.write(NDArrays.toTensor(logits), output);
       out.printf(
           Locale.ROOT,
@@ -89,6 +96,17 @@ final class InferCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private Block runner(LoadedModel model) {
+    if (column == null) {
+      return model.block;
+    }
+    if (!(model.block instanceof AnytimeNetwork net)) {
+      throw new DenseFractalException(
+          model.spec.name() + " has no columns (FractalNet models have); drop --column");
+    }
+    return net.column(column);
   }
 
   static void printTop(PrintWriter out, NDArray logits, int k) {

@@ -79,6 +79,11 @@ final class LoadedModel implements AutoCloseable {
 
   /** Eval-mode forward of a (N, C, H, W) batch; the result lives in {@code x}'s manager. */
   NDArray predict(NDArray x) {
+    return predict(x, block);
+  }
+
+  /** Eval-mode forward through {@code runner} (the model, or one of its columns). */
+  NDArray predict(NDArray x, Block runner) {
     if (x.getShape().dimension() != 4 || x.getShape().get(1) != options.inChannels()) {
       throw new DenseFractalException(
           String.format(
@@ -89,7 +94,7 @@ final class LoadedModel implements AutoCloseable {
               x.getShape()));
     }
     try {
-      return block
+      return runner
           .forward(new ParameterStore(manager, false), new NDList(x), false)
           .singletonOrThrow();
     } catch (EngineException e) {

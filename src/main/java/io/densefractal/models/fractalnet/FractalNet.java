@@ -10,6 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.Layers;
 import io.densefractal.models.Scoped;
@@ -24,7 +25,7 @@ import java.util.List;
  * with probability localDrop, keeping at least one (local). Inference joins by the plain mean.
  * Keys: {@code blocks.0.columns.2.convs.1.conv.weight}, {@code classifier.weight}.
  */
-public final class FractalNet extends TorchModule {
+public final class FractalNet extends TorchModule implements AnytimeNetwork {
   private final FractalNetConfig config;
   private final List<FractalBlock> blocks = new ArrayList<>();
   private final Block pool = Pool.globalAvgPool2dBlock();
@@ -49,12 +50,30 @@ public final class FractalNet extends TorchModule {
    * deepest) as a standalone network sharing this network's weights: it computes exactly what this
    * network computes when global drop-path selects that column.
    */
+  @Override
   public Block column(int i) {
     if (i < 1 || i > config.columns()) {
       throw new ConfigException(
           "column must be in 1.." + config.columns() + " (1 = shallowest), got " + i);
     }
     return new Column(i - 1);
+  }
+
+  @Override
+  public int columns() {
+    return config.columns();
+  }
+
+  @Override
+  public List<String> columnLayerPrefixes(int i) {
+    column(i); // validates i
+    List<String> prefixes = new ArrayList<>();
+    for (int b = 0; b < blocks.size(); b++) {
+      prefixes.add("blocks." + b + ".doubling.");
+      prefixes.add("blocks." + b + ".columns." + (i - 1) + ".");
+    }
+    prefixes.add("classifier");
+    return prefixes;
   }
 
   @Override

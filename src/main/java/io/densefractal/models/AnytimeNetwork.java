@@ -1,0 +1,19 @@
+package io.densefractal.models;
+
+import ai.djl.nn.Block;
+import java.util.List;
+
+/**
+ * A network whose columns can each run alone as a faster, shallower network (FractalNet's "anytime"
+ * property).
+ */
+public interface AnytimeNetwork {
+  /** Number of columns; column 1 is the shallowest. */
+  int columns();
+
+  /** Column {@code i} (1-based) as a standalone block sharing this network's weights. */
+  Block column(int i);
+
+  /** Key prefixes of the layers column {@code i} runs ({@code blocks.0.columns.2.}, ...). */
+  List<String> columnLayerPrefixes(int i);
+}
