@@ -73,7 +73,9 @@ public final class FractalBlock extends TorchModule {
         int span = 1 << (count - 1 - c);
         if (t % span == 0) {
           ending.add(c);
-          outs.add(call(columns.get(c).get(t / span - 1), ps, next[c], training));
+          List<ConvUnit> units = columns.get(c);
+          // A column without units is an identity short path: its output is its input.
+          outs.add(units.isEmpty() ? next[c] : call(units.get(t / span - 1), ps, next[c], training));
         }
       }
       if (t == depth) {

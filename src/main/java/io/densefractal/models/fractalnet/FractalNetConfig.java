@@ -14,6 +14,9 @@ import java.util.List;
  * @param blockInput how a block changes the channel count (see {@link BlockInput})
  * @param poolBeforeLastJoin pool each column, then join (the authors' code) instead of join, then
  *     pool (the paper's figure); same parameters, different function
+ * @param identityShortPath the seed's variant f_{C+1}(z) = join(f_C(f_C(z)), z): the short paths
+ *     are identities instead of convolutions, which makes the block residual-like (a mean of the
+ *     input and a deep path); needs {@link BlockInput#PROJECTED} so that z already has the width
  * @param localDrop local drop-path: probability that a join drops each input (one mask per
  *     mini-batch, at least one input always kept)
  * @param globalFraction share of mini-batches trained by global drop-path: one column, chosen at
@@ -27,6 +30,7 @@ public record FractalNetConfig(
     List<Double> dropRates,
     BlockInput blockInput,
     boolean poolBeforeLastJoin,
+    boolean identityShortPath,
     double localDrop,
     double globalFraction,
     int numClasses,
@@ -66,6 +70,11 @@ public record FractalNetConfig(
     if (dropRates.stream().anyMatch(r -> !(r >= 0 && r < 1))) {
       throw new ConfigException("drop rates must be in [0, 1), got " + dropRates);
     }
+    if (identityShortPath && blockInput != BlockInput.PROJECTED) {
+      throw new ConfigException(
+          "identity short paths need BlockInput.PROJECTED: with DIRECT the block input has the"
+              + " previous block's width");
+    }
     if (!(localDrop >= 0 && localDrop < 1) || !(globalFraction >= 0 && globalFraction <= 1)) {
       throw new ConfigException(
           "localDrop must be in [0, 1) and globalFraction in [0, 1], got "
@@ -83,8 +92,14 @@ public record FractalNetConfig(
     return channels.size();
   }
 
-  /** Conv units of column {@code column} (0-based, 0 = shallowest) in one block. */
+  /**
+   * Conv units of column {@code column} (0-based, 0 = shallowest) in one block: 2^column, or, with
+   * identity short paths, none except in the deepest column.
+   */
   public int unitsOf(int column) {
+    if (identityShortPath && column < columns - 1) {
+      return 0;
+    }
     return 1 << column;
   }
 
@@ -96,6 +111,7 @@ public record FractalNetConfig(
         List.of(0.0, 0.1, 0.2, 0.3, 0.4),
         BlockInput.PROJECTED,
         true,
+        false,
         0.15,
         0.5,
         10,
@@ -109,6 +125,7 @@ public record FractalNetConfig(
         dropRates,
         blockInput,
         poolBeforeLastJoin,
+        identityShortPath,
         localDrop,
         globalFraction,
         classes,

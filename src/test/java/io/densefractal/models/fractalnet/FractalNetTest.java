@@ -59,7 +59,7 @@ class FractalNetTest {
     FractalNetConfig p = FractalNetConfig.paper(3);
     FractalNetConfig direct =
         new FractalNetConfig(3, p.channels(), p.dropRates(), FractalNetConfig.BlockInput.DIRECT,
-            true, 0.15, 0.5, 10, 3);
+            true, false, 0.15, 0.5, 10, 3);
     try (NDManager m = NDManager.newBaseManager()) {
       FractalNet net = new FractalNet(direct);
       net.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, x -> true);
@@ -74,7 +74,7 @@ class FractalNetTest {
     List<Double> rates = List.of(0.0, 0.0, 0.0).subList(0, blocks);
     return new FractalNet(
         new FractalNetConfig(columns, widths, rates, FractalNetConfig.BlockInput.PROJECTED, true,
-            localDrop, globalFraction, 4, 3));
+            false, localDrop, globalFraction, 4, 3));
   }
 
   @Test
@@ -143,17 +143,43 @@ class FractalNetTest {
   }
 
   @Test
+  void identityShortPathsLeaveOnlyTheDeepestColumnWithConvolutions() {
+    // f_{C+1}(z) = join(f_C(f_C(z)), z): the block is a mean of its input and a deep path.
+    Engine.getInstance().setRandomSeed(4);
+    FractalNet net =
+        new FractalNet(
+            new FractalNetConfig(2, List.of(8), List.of(0.0), FractalNetConfig.BlockInput.PROJECTED,
+                true, true, 0.15, 0.5, 4, 3));
+    try (NDManager m = NDManager.newBaseManager()) {
+      net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
+      assertThat(io.densefractal.weights.TorchKeys.parameters(net).keySet())
+          .anyMatch(k -> k.startsWith("blocks.0.columns.1.convs.1."))
+          .noneMatch(k -> k.startsWith("blocks.0.columns.0.convs."));
+      ParameterStore ps = new ParameterStore(m, false);
+      NDArray x = m.randomNormal(new Shape(2, 3, 16, 16));
+      float[] whole = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+      NDArray c1 = net.column(1).forward(ps, new NDList(x), false).singletonOrThrow();
+      NDArray c2 = net.column(2).forward(ps, new NDList(x), false).singletonOrThrow();
+      assertThat(relativeMaxDiff(whole, c1.add(c2).div(2).toFloatArray())).isLessThan(1e-5);
+    }
+  }
+
+  @Test
   void invalidConfigurationsAndColumnsSayWhatIsWrong() {
     FractalNetConfig p = FractalNetConfig.paper(3);
     assertThatThrownBy(
-            () -> new FractalNetConfig(0, p.channels(), p.dropRates(), p.blockInput(), true, 0.15,
-                0.5, 10, 3))
+            () -> new FractalNetConfig(0, p.channels(), p.dropRates(), p.blockInput(), true, false,
+                0.15, 0.5, 10, 3))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("at least one column");
     assertThatThrownBy(
-            () -> new FractalNetConfig(3, p.channels(), List.of(0.1), p.blockInput(), true, 0.15,
-                0.5, 10, 3))
+            () -> new FractalNetConfig(3, p.channels(), List.of(0.1), p.blockInput(), true, false,
+                0.15, 0.5, 10, 3))
         .hasMessageContaining("one drop rate per block");
+    assertThatThrownBy(
+            () -> new FractalNetConfig(3, p.channels(), p.dropRates(),
+                FractalNetConfig.BlockInput.DIRECT, true, true, 0.15, 0.5, 10, 3))
+        .hasMessageContaining("identity short paths need");
     Block net = ModelZoo.get("fractalnet20").create();
     assertThatThrownBy(() -> ((FractalNet) net).column(4)).hasMessageContaining("1..3");
   }
