@@ -28,6 +28,7 @@ p.add_argument("--threads", type=int, default=2)
 p.add_argument("--warmup", type=int, default=2)
 p.add_argument("--iters", type=int, default=5)
 p.add_argument("--memory-efficient", action="store_true")
+p.add_argument("--column", type=int, help="FractalNet: run only column i (1 = shallowest)")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
@@ -40,6 +41,11 @@ elif a.model.startswith("densenet"):
                                                  memory_efficient=a.memory_efficient)
 else:
     model = reference.build(a.model, a.num_classes)
+if a.column is not None:
+    full, column = model, a.column - 1
+    forward = lambda inp: full(inp, column=column)  # noqa: E731
+else:
+    forward = model
 x = torch.randn(a.batch, 3, a.size, a.size)
 target = torch.arange(a.batch) % a.num_classes
 opt = torch.optim.SGD(model.parameters(), lr=0.01)
@@ -49,11 +55,11 @@ for i in range(a.warmup + a.iters):
     if a.mode == "infer":
         model.eval()
         with torch.no_grad():
-            model(x)
+            forward(x)
     else:
         model.train()
         opt.zero_grad()
-        F.cross_entropy(model(x), target).backward()
+        F.cross_entropy(forward(x), target).backward()
         opt.step()
     if i >= a.warmup:
         times.append((time.perf_counter() - t0) * 1000)

@@ -179,6 +179,27 @@ class CliTest {
   }
 
   @Test
+  void fractalNetColumnsRunAloneFromTheCli() throws Exception {
+    Result summary = run("summary", "fractalnet20");
+    assertThat(summary.code()).as(summary.err()).isZero();
+    assertThat(summary.out())
+        .contains("column 1 alone (--column 1): 5 conv layers")
+        .contains("column 3 alone (--column 3): 20 conv layers");
+    Path input = dir.resolve("x.npy");
+    Npy.write(Tensor.ofFloats(new long[] {2, 3, 32, 32}, ramp(2 * 3 * 32 * 32)), input);
+    Result column =
+        run("infer", "-m", "fractalnet20", "--column", "2", "--input", input.toString(),
+            "--output", dir.resolve("y.npy").toString());
+    assertThat(column.code()).as(column.err()).isZero();
+    assertThat(Npy.read(dir.resolve("y.npy")).shape()).containsExactly(2, 10);
+    Result bad =
+        run("infer", "-m", "fractalnet20", "--column", "4", "--input", input.toString(),
+            "--output", dir.resolve("y.npy").toString());
+    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.err()).contains("1..3").hasLineCount(1);
+  }
+
+  @Test
   void usageErrorsExitWith2() {
     assertThat(run("infer", "--model", "resnet18").code()).isEqualTo(2);
     assertThat(run("summary").code()).isEqualTo(2);
