@@ -60,7 +60,7 @@ public final class FractalBlock extends TorchModule {
    * The whole block. {@code drops} decides, per join, which inputs are dropped (null: keep all, the
    * plain mean of inference).
    */
-  NDArray forward(ParameterStore ps, NDArray x, boolean training, DropPath.Local drops) {
+  NDArray forward(ParameterStore ps, NDArray x, boolean training, DropPath.Masks drops) {
     NDArray z = doubling == null ? x : call(doubling, ps, x, training);
     int count = columns.size();
     int depth = 1 << (count - 1);
@@ -102,7 +102,7 @@ public final class FractalBlock extends TorchModule {
     return call(pool, ps, z, training);
   }
 
-  private static NDArray join(List<NDArray> inputs, DropPath.Local drops) {
+  private static NDArray join(List<NDArray> inputs, DropPath.Masks drops) {
     if (inputs.size() == 1) {
       return inputs.get(0);
     }

@@ -81,20 +81,19 @@ public final class FractalNet extends TorchModule implements AnytimeNetwork {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
     if (training && (config.globalFraction() > 0 || config.localDrop() > 0)) {
-      float[] u = DropPath.uniform(x.getManager(), 2);
-      if (u[0] < config.globalFraction()) {
-        int column = Math.min(config.columns() - 1, (int) (u[1] * config.columns()));
-        return new NDList(forwardColumn(ps, x, training, column));
+      DropPath.Plan plan = DropPath.plan(x.getManager(), config.globalFraction(), config.columns());
+      if (plan.isGlobal()) {
+        return new NDList(forwardColumn(ps, x, training, plan.globalColumn()));
       }
-      DropPath.Local drops =
-          config.localDrop() > 0 ? new DropPath.Local(x.getManager(), config.localDrop()) : null;
+      DropPath.Masks drops =
+          config.localDrop() > 0 ? DropPath.local(x.getManager(), config.localDrop()) : null;
       return new NDList(forwardAll(ps, x, training, drops));
     }
     return new NDList(forwardAll(ps, x, training, null));
   }
 
-  private NDArray forwardAll(
-      ParameterStore ps, NDArray x, boolean training, DropPath.Local drops) {
+  /** Every column, joined; {@code drops} chooses each join's inputs (null: all, the mean). */
+  NDArray forwardAll(ParameterStore ps, NDArray x, boolean training, DropPath.Masks drops) {
     for (FractalBlock block : blocks) {
       x = Scoped.apply(x, in -> block.forward(ps, in, training, drops));
     }

@@ -127,7 +127,7 @@ class FractalNetTest {
   void localDropPathNeverDropsEveryInputAndKeepsTheRightShare() {
     Engine.getInstance().setRandomSeed(3);
     try (NDManager m = NDManager.newBaseManager()) {
-      DropPath.Local local = new DropPath.Local(m, 0.15);
+      DropPath.Masks local = DropPath.local(m, 0.15);
       int draws = 4000;
       int[] keptCount = new int[3];
       for (int i = 0; i < draws; i++) {
@@ -161,6 +161,50 @@ class FractalNetTest {
       NDArray c1 = net.column(1).forward(ps, new NDList(x), false).singletonOrThrow();
       NDArray c2 = net.column(2).forward(ps, new NDList(x), false).singletonOrThrow();
       assertThat(relativeMaxDiff(whole, c1.add(c2).div(2).toFloatArray())).isLessThan(1e-5);
+    }
+  }
+
+  @Test
+  void aboutHalfTheBatchesAreGlobalWithUniformColumns() {
+    Engine.getInstance().setRandomSeed(6);
+    try (NDManager m = NDManager.newBaseManager()) {
+      int draws = 3000;
+      int[] columns = new int[3];
+      int global = 0;
+      for (int i = 0; i < draws; i++) {
+        DropPath.Plan plan = DropPath.plan(m, 0.5, 3);
+        if (plan.isGlobal()) {
+          global++;
+          columns[plan.globalColumn()]++;
+        }
+      }
+      assertThat(global / (double) draws).isBetween(0.46, 0.54);
+      for (int c : columns) {
+        assertThat(c / (double) global).isBetween(0.29, 0.38);
+      }
+    }
+  }
+
+  @Test
+  void droppedPathsGetExactlyZeroGradientAndInferenceIsDeterministic() {
+    Engine.getInstance().setRandomSeed(7);
+    FractalNet net = small(1, 2, 0.15, 0.5);
+    try (NDManager m = NDManager.newBaseManager()) {
+      net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
+      ParameterStore ps = new ParameterStore(m, false);
+      NDArray x = m.randomNormal(new Shape(2, 3, 16, 16));
+      // Join inputs are ordered deepest column first: keep the deep one, drop the shallow one.
+      try (ai.djl.training.GradientCollector c = Engine.getInstance().newGradientCollector()) {
+        c.backward(net.forwardAll(ps, x, true, n -> new boolean[] {true, false}).sum());
+      }
+      var params = io.densefractal.weights.TorchKeys.parameters(net);
+      NDArray dropped = params.get("blocks.0.columns.0.convs.0.conv.weight").getArray().getGradient();
+      NDArray kept = params.get("blocks.0.columns.1.convs.0.conv.weight").getArray().getGradient();
+      assertThat(dropped.abs().max().getFloat()).isZero();
+      assertThat(kept.abs().max().getFloat()).isPositive();
+      float[] a = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+      float[] b = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+      assertThat(a).containsExactly(b);
     }
   }
 
