@@ -57,10 +57,9 @@ public final class FractalBlock extends TorchModule {
   }
 
   /**
-   * The whole block. {@code drops} decides, per join, which inputs are dropped (null: keep all, the
-   * plain mean of inference).
+   * The whole block. {@code drops} combines each join's inputs (null: the plain mean of inference).
    */
-  NDArray forward(ParameterStore ps, NDArray x, boolean training, DropPath.Masks drops) {
+  NDArray forward(ParameterStore ps, NDArray x, boolean training, DropPath.JoinRule drops) {
     NDArray z = doubling == null ? x : call(doubling, ps, x, training);
     int count = columns.size();
     int depth = 1 << (count - 1);
@@ -81,11 +80,11 @@ public final class FractalBlock extends TorchModule {
       if (t == depth) {
         if (poolBeforeLastJoin) {
           outs.replaceAll(o -> call(pool, ps, o, training));
-          return join(outs, drops);
+          return join(outs, ending, drops);
         }
-        return call(pool, ps, join(outs, drops), training);
+        return call(pool, ps, join(outs, ending, drops), training);
       }
-      NDArray joined = join(outs, drops);
+      NDArray joined = join(outs, ending, drops);
       for (int c : ending) {
         next[c] = joined;
       }
@@ -102,20 +101,9 @@ public final class FractalBlock extends TorchModule {
     return call(pool, ps, z, training);
   }
 
-  private static NDArray join(List<NDArray> inputs, DropPath.Masks drops) {
-    if (inputs.size() == 1) {
-      return inputs.get(0);
-    }
-    boolean[] keep = drops == null ? null : drops.sample(inputs.size());
-    NDArray sum = null;
-    int kept = 0;
-    for (int i = 0; i < inputs.size(); i++) {
-      if (keep == null || keep[i]) {
-        sum = sum == null ? inputs.get(i) : sum.add(inputs.get(i));
-        kept++;
-      }
-    }
-    return kept == 1 ? sum : sum.div(kept);
+  private static NDArray join(
+      List<NDArray> inputs, List<Integer> columns, DropPath.JoinRule drops) {
+    return drops == null ? DropPath.mean(inputs) : drops.join(inputs, columns);
   }
 
   @Override

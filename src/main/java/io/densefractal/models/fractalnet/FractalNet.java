@@ -81,19 +81,30 @@ public final class FractalNet extends TorchModule implements AnytimeNetwork {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
     if (training && (config.globalFraction() > 0 || config.localDrop() > 0)) {
-      DropPath.Plan plan = DropPath.plan(x.getManager(), config.globalFraction(), config.columns());
+      NDManager m = x.getManager();
+      if (config.perSampleGlobal()) {
+        int[] plan =
+            DropPath.perSamplePlan(
+                m, (int) x.getShape().get(0), config.globalFraction(), config.columns());
+        return new NDList(
+            forwardAll(ps, x, training, DropPath.perSample(m, plan, config.localDrop())));
+      }
+      DropPath.Plan plan = DropPath.plan(m, config.globalFraction(), config.columns());
       if (plan.isGlobal()) {
         return new NDList(forwardColumn(ps, x, training, plan.globalColumn()));
       }
-      DropPath.Masks drops =
-          config.localDrop() > 0 ? DropPath.local(x.getManager(), config.localDrop()) : null;
+      DropPath.JoinRule drops =
+          config.localDrop() > 0
+              ? DropPath.batchMasks(DropPath.local(m, config.localDrop()))
+              : null;
       return new NDList(forwardAll(ps, x, training, drops));
     }
     return new NDList(forwardAll(ps, x, training, null));
   }
 
   /** Every column, joined; {@code drops} chooses each join's inputs (null: all, the mean). */
-  NDArray forwardAll(ParameterStore ps, NDArray x, boolean training, DropPath.Masks drops) {
+  NDArray forwardAll(
+      ParameterStore ps, NDArray x, boolean training, DropPath.JoinRule drops) {
     for (FractalBlock block : blocks) {
       x = Scoped.apply(x, in -> block.forward(ps, in, training, drops));
     }

@@ -21,6 +21,8 @@ import java.util.List;
  *     mini-batch, at least one input always kept)
  * @param globalFraction share of mini-batches trained by global drop-path: one column, chosen at
  *     random, for the whole network
+ * @param perSampleGlobal draw global vs local (and the global column) per sample instead of per
+ *     mini-batch (as some re-implementations do; the paper samples per mini-batch)
  * @param numClasses classifier outputs
  * @param inChannels image channels
  */
@@ -33,6 +35,7 @@ public record FractalNetConfig(
     boolean identityShortPath,
     double localDrop,
     double globalFraction,
+    boolean perSampleGlobal,
     int numClasses,
     int inChannels) {
 
@@ -114,6 +117,7 @@ public record FractalNetConfig(
         false,
         0.15,
         0.5,
+        false,
         10,
         3);
   }
@@ -128,6 +132,7 @@ public record FractalNetConfig(
         identityShortPath,
         localDrop,
         globalFraction,
+        perSampleGlobal,
         classes,
         channelsIn);
   }

@@ -59,7 +59,7 @@ class FractalNetTest {
     FractalNetConfig p = FractalNetConfig.paper(3);
     FractalNetConfig direct =
         new FractalNetConfig(3, p.channels(), p.dropRates(), FractalNetConfig.BlockInput.DIRECT,
-            true, false, 0.15, 0.5, 10, 3);
+            true, false, 0.15, 0.5, false, 10, 3);
     try (NDManager m = NDManager.newBaseManager()) {
       FractalNet net = new FractalNet(direct);
       net.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, x -> true);
@@ -70,11 +70,16 @@ class FractalNetTest {
   }
 
   static FractalNet small(int blocks, int columns, double localDrop, double globalFraction) {
+    return small(blocks, columns, localDrop, globalFraction, false);
+  }
+
+  static FractalNet small(
+      int blocks, int columns, double localDrop, double globalFraction, boolean perSample) {
     List<Integer> widths = List.of(8, 16, 16).subList(0, blocks);
     List<Double> rates = List.of(0.0, 0.0, 0.0).subList(0, blocks);
     return new FractalNet(
         new FractalNetConfig(columns, widths, rates, FractalNetConfig.BlockInput.PROJECTED, true,
-            false, localDrop, globalFraction, 4, 3));
+            false, localDrop, globalFraction, perSample, 4, 3));
   }
 
   @Test
@@ -149,7 +154,7 @@ class FractalNetTest {
     FractalNet net =
         new FractalNet(
             new FractalNetConfig(2, List.of(8), List.of(0.0), FractalNetConfig.BlockInput.PROJECTED,
-                true, true, 0.15, 0.5, 4, 3));
+                true, true, 0.15, 0.5, false, 4, 3));
     try (NDManager m = NDManager.newBaseManager()) {
       net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
       assertThat(io.densefractal.weights.TorchKeys.parameters(net).keySet())
@@ -195,7 +200,7 @@ class FractalNetTest {
       NDArray x = m.randomNormal(new Shape(2, 3, 16, 16));
       // Join inputs are ordered deepest column first: keep the deep one, drop the shallow one.
       try (ai.djl.training.GradientCollector c = Engine.getInstance().newGradientCollector()) {
-        c.backward(net.forwardAll(ps, x, true, n -> new boolean[] {true, false}).sum());
+        c.backward(net.forwardAll(ps, x, true, DropPath.batchMasks(n -> new boolean[] {true, false})).sum());
       }
       var params = io.densefractal.weights.TorchKeys.parameters(net);
       NDArray dropped = params.get("blocks.0.columns.0.convs.0.conv.weight").getArray().getGradient();
@@ -209,20 +214,46 @@ class FractalNetTest {
   }
 
   @Test
+  void perSampleGlobalDropPathGivesEachSampleItsOwnColumn() {
+    Engine.getInstance().setRandomSeed(8);
+    FractalNet net = small(2, 3, 0.15, 1.0, true);
+    try (NDManager m = NDManager.newBaseManager()) {
+      net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
+      ParameterStore ps = new ParameterStore(m, false);
+      NDArray x = m.randomNormal(new Shape(4, 3, 16, 16));
+      int[] plan = {0, 2, 1, 2};
+      // Eval-mode BatchNorm keeps samples independent, so each row can be checked on its own.
+      float[] mixed =
+          net.forwardAll(ps, x, false, DropPath.perSample(m, plan, 0.15)).toFloatArray();
+      for (int s = 0; s < 4; s++) {
+        float[] column =
+            net.column(plan[s] + 1).forward(ps, new NDList(x), false).singletonOrThrow()
+                .toFloatArray();
+        float[] rowMixed = java.util.Arrays.copyOfRange(mixed, s * 4, s * 4 + 4);
+        float[] rowColumn = java.util.Arrays.copyOfRange(column, s * 4, s * 4 + 4);
+        assertThat(relativeMaxDiff(rowMixed, rowColumn)).as("sample %d", s).isLessThan(1e-5);
+      }
+      // and the training forward runs in this mode
+      assertThat(net.forward(ps, new NDList(x), true).singletonOrThrow().getShape())
+          .isEqualTo(new Shape(4, 4));
+    }
+  }
+
+  @Test
   void invalidConfigurationsAndColumnsSayWhatIsWrong() {
     FractalNetConfig p = FractalNetConfig.paper(3);
     assertThatThrownBy(
             () -> new FractalNetConfig(0, p.channels(), p.dropRates(), p.blockInput(), true, false,
-                0.15, 0.5, 10, 3))
+                0.15, 0.5, false, 10, 3))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("at least one column");
     assertThatThrownBy(
             () -> new FractalNetConfig(3, p.channels(), List.of(0.1), p.blockInput(), true, false,
-                0.15, 0.5, 10, 3))
+                0.15, 0.5, false, 10, 3))
         .hasMessageContaining("one drop rate per block");
     assertThatThrownBy(
             () -> new FractalNetConfig(3, p.channels(), p.dropRates(),
-                FractalNetConfig.BlockInput.DIRECT, true, true, 0.15, 0.5, 10, 3))
+                FractalNetConfig.BlockInput.DIRECT, true, true, 0.15, 0.5, false, 10, 3))
         .hasMessageContaining("identity short paths need");
     Block net = ModelZoo.get("fractalnet20").create();
     assertThatThrownBy(() -> ((FractalNet) net).column(4)).hasMessageContaining("1..3");
