@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Convolution;
-import ai.djl.nn.LambdaBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.initializer.Initializer;
@@ -34,7 +34,8 @@ import java.util.Locale;
  *     the layers' savedBytes): DenseNet's quadratic term lives here
  * @param memoryEfficientBytes what memory-efficient training keeps instead (the states between
  *     segments, see {@link SegmentedNetwork}), per image; -1 for models without that mode
- * @param columns per-column depth, parameters and MACs of an {@link AnytimeNetwork}; empty otherwise
+ * @param columns per-column depth, parameters and MACs of an {@link AnytimeNetwork}; empty
+ *     otherwise
  */
 public record ModelSummary(
     String model,
@@ -130,8 +131,7 @@ public record ModelSummary(
             // LambdaBlock (ReLU) keeps its output, which the next layer counts as its input.
             || (block instanceof LambdaBlock && !in.equals(out));
     long savedBytes = keepsInput ? in.size() / in.get(0) * Float.BYTES : 0;
-    return new LayerSummary(
-        name, block.getClass().getSimpleName(), out, params, macs, savedBytes);
+    return new LayerSummary(name, block.getClass().getSimpleName(), out, params, macs, savedBytes);
   }
 
   /**

@@ -2,8 +2,8 @@ package io.densefractal.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.densefractal.DenseFractalException;
 import ai.djl.nn.Block;
+import io.densefractal.DenseFractalException;
 import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.BatchNormFolding;
 import io.densefractal.weights.NDArrays;

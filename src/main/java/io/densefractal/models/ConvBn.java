@@ -9,9 +9,9 @@ import ai.djl.training.ParameterStore;
 
 /**
  * A convolution followed by a BatchNorm (ResNet's building pair). For inference the pair can be
- * folded into one convolution with bias: W' = W · γ/√(σ² + ε), b' = β − μ · γ/√(σ² + ε), which saves
- * the BatchNorm pass. Training always runs the two layers, and unfolds first, since the parameters
- * are about to change.
+ * folded into one convolution with bias: W' = W · γ/√(σ² + ε), b' = β − μ · γ/√(σ² + ε), which
+ * saves the BatchNorm pass. Training always runs the two layers, and unfolds first, since the
+ * parameters are about to change.
  */
 public final class ConvBn {
   private final Conv2d conv;

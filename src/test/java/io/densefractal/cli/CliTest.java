@@ -188,13 +188,29 @@ class CliTest {
     Path input = dir.resolve("x.npy");
     Npy.write(Tensor.ofFloats(new long[] {2, 3, 32, 32}, ramp(2 * 3 * 32 * 32)), input);
     Result column =
-        run("infer", "-m", "fractalnet20", "--column", "2", "--input", input.toString(),
-            "--output", dir.resolve("y.npy").toString());
+        run(
+            "infer",
+            "-m",
+            "fractalnet20",
+            "--column",
+            "2",
+            "--input",
+            input.toString(),
+            "--output",
+            dir.resolve("y.npy").toString());
     assertThat(column.code()).as(column.err()).isZero();
     assertThat(Npy.read(dir.resolve("y.npy")).shape()).containsExactly(2, 10);
     Result bad =
-        run("infer", "-m", "fractalnet20", "--column", "4", "--input", input.toString(),
-            "--output", dir.resolve("y.npy").toString());
+        run(
+            "infer",
+            "-m",
+            "fractalnet20",
+            "--column",
+            "4",
+            "--input",
+            input.toString(),
+            "--output",
+            dir.resolve("y.npy").toString());
     assertThat(bad.code()).isEqualTo(1);
     assertThat(bad.err()).contains("1..3").hasLineCount(1);
   }

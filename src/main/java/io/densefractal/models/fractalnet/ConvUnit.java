@@ -13,7 +13,9 @@ import ai.djl.util.PairList;
 import io.densefractal.models.Layers;
 import io.densefractal.models.TorchModule;
 
-/** FractalNet's conv unit: k×k conv → dropout (training) → BatchNorm → ReLU, as the authors' code. */
+/**
+ * FractalNet's conv unit: k×k conv → dropout (training) → BatchNorm → ReLU, as the authors' code.
+ */
 public final class ConvUnit extends TorchModule {
   private final Block conv;
   private final Block bn;

@@ -7,8 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Drop-path draws, from the engine's seeded generator (so runs are reproducible with
- * {@code Engine.setRandomSeed}). One draw per mini-batch, as the authors' FractalJoin layer.
+ * Drop-path draws, from the engine's seeded generator (so runs are reproducible with {@code
+ * Engine.setRandomSeed}). One draw per mini-batch, as the authors' FractalJoin layer.
  */
 final class DropPath {
   private DropPath() {}
@@ -54,8 +54,8 @@ final class DropPath {
   /**
    * Per-sample drop-path: sample s is global with column {@code globalColumn[s]} (or local when
    * -1). A global sample keeps only its column's input at each join (zeros where that column does
-   * not take part, which its path never uses); a local sample keeps each input with probability
-   * 1 − p, at least one. Output = Σ kept / max(1, #kept), per sample.
+   * not take part, which its path never uses); a local sample keeps each input with probability 1 −
+   * p, at least one. Output = Σ kept / max(1, #kept), per sample.
    */
   static JoinRule perSample(NDManager manager, int[] globalColumn, double p) {
     Masks local = local(manager, p);

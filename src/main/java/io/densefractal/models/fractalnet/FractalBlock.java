@@ -17,8 +17,8 @@ import java.util.List;
  * One fractal block, laid out by columns: column c (0 = shallowest) is a chain of 2^c conv units,
  * and at depth step t the columns whose unit ends at t are joined (element-wise mean) and the join
  * feeds each of them. This is the recursion f_{C+1}(z) = join(f_C(f_C(z)), conv(z)) unrolled. The
- * block ends with a 2×2 max-pool. Keys: {@code doubling.conv.weight},
- * {@code columns.2.convs.1.conv.weight}, {@code columns.2.convs.1.bn.running_var}.
+ * block ends with a 2×2 max-pool. Keys: {@code doubling.conv.weight}, {@code
+ * columns.2.convs.1.conv.weight}, {@code columns.2.convs.1.bn.running_var}.
  */
 public final class FractalBlock extends TorchModule {
   private final int width;
@@ -74,7 +74,8 @@ public final class FractalBlock extends TorchModule {
           ending.add(c);
           List<ConvUnit> units = columns.get(c);
           // A column without units is an identity short path: its output is its input.
-          outs.add(units.isEmpty() ? next[c] : call(units.get(t / span - 1), ps, next[c], training));
+          outs.add(
+              units.isEmpty() ? next[c] : call(units.get(t / span - 1), ps, next[c], training));
         }
       }
       if (t == depth) {

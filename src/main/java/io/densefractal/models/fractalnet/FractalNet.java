@@ -103,8 +103,7 @@ public final class FractalNet extends TorchModule implements AnytimeNetwork {
   }
 
   /** Every column, joined; {@code drops} chooses each join's inputs (null: all, the mean). */
-  NDArray forwardAll(
-      ParameterStore ps, NDArray x, boolean training, DropPath.JoinRule drops) {
+  NDArray forwardAll(ParameterStore ps, NDArray x, boolean training, DropPath.JoinRule drops) {
     for (FractalBlock block : blocks) {
       x = Scoped.apply(x, in -> block.forward(ps, in, training, drops));
     }

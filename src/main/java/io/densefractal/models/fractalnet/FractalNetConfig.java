@@ -47,8 +47,8 @@ public record FractalNetConfig(
      */
     PROJECTED,
     /**
-     * The first 3×3 conv of each column changes the width, as the authors' released generator
-     * does: 33.72 M parameters for B=5, C=3.
+     * The first 3×3 conv of each column changes the width, as the authors' released generator does:
+     * 33.72 M parameters for B=5, C=3.
      */
     DIRECT
   }
@@ -61,14 +61,22 @@ public record FractalNetConfig(
     }
     if (columns > 8) {
       throw new ConfigException(
-          "columns " + columns + " would give 2^" + (columns - 1) + " conv units per block; use <= 8");
+          "columns "
+              + columns
+              + " would give 2^"
+              + (columns - 1)
+              + " conv units per block; use <= 8");
     }
     if (channels.isEmpty() || channels.stream().anyMatch(c -> c < 1)) {
       throw new ConfigException("every block needs a positive width, got " + channels);
     }
     if (dropRates.size() != channels.size()) {
       throw new ConfigException(
-          "one drop rate per block: " + dropRates.size() + " rates for " + channels.size() + " blocks");
+          "one drop rate per block: "
+              + dropRates.size()
+              + " rates for "
+              + channels.size()
+              + " blocks");
     }
     if (dropRates.stream().anyMatch(r -> !(r >= 0 && r < 1))) {
       throw new ConfigException("drop rates must be in [0, 1), got " + dropRates);

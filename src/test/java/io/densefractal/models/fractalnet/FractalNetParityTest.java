@@ -20,8 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * FractalNet against a PyTorch definition with the same keys (src/test/python/reference.py): eval
- * logits from both .pth formats, and every column alone. Training mode is random (drop-path), so
- * it is covered by FractalNetTest instead.
+ * logits from both .pth formats, and every column alone. Training mode is random (drop-path), so it
+ * is covered by FractalNetTest instead.
  */
 class FractalNetParityTest {
   @TempDir Path dir;
@@ -36,7 +36,8 @@ class FractalNetParityTest {
         FractalNet net =
             (FractalNet) ZooParity.loaded(spec, WeightFiles.read(dir.resolve(file)), manager);
         for (int i = 0; i < 2; i++) {
-          float[] actual = ZooParity.forward(net, manager, dir.resolve("input_" + i + ".npy"), false);
+          float[] actual =
+              ZooParity.forward(net, manager, dir.resolve("input_" + i + ".npy"), false);
           float[] expected = Npy.read(dir.resolve("eval_" + i + ".npy")).toFloatArray();
           ZooParity.report(name, file + " eval input " + i, actual, expected);
           assertClose(name + " " + file + " eval " + i, actual, expected, ZooParity.EVAL_TOLERANCE);
@@ -52,10 +53,18 @@ class FractalNetParityTest {
           // Our export goes back into the PyTorch model (strict, weights_only) with equal logits.
           PthWriter.write(ModelWeights.stateDict(net), dir.resolve("exported.pth"));
           PythonReference.run(
-              "reference.py", "check-export", "--model", name, "--num-classes", "10",
-              "--weights", dir.resolve("exported.pth").toString(),
-              "--input", dir.resolve("input_0.npy").toString(),
-              "--output", dir.resolve("exported_out.npy").toString());
+              "reference.py",
+              "check-export",
+              "--model",
+              name,
+              "--num-classes",
+              "10",
+              "--weights",
+              dir.resolve("exported.pth").toString(),
+              "--input",
+              dir.resolve("input_0.npy").toString(),
+              "--output",
+              dir.resolve("exported_out.npy").toString());
           assertClose(
               name + " exported .pth in torch",
               Npy.read(dir.resolve("exported_out.npy")).toFloatArray(),

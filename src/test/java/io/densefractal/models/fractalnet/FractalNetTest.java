@@ -26,7 +26,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** FractalNet structure, parameter counts, joins, drop-path and anytime columns. */
 class FractalNetTest {
-  static final Pattern UNIT = Pattern.compile("blocks\\.(\\d+)\\.columns\\.(\\d+)\\.convs\\.(\\d+)\\.conv");
+  static final Pattern UNIT =
+      Pattern.compile("blocks\\.(\\d+)\\.columns\\.(\\d+)\\.convs\\.(\\d+)\\.conv");
 
   @ParameterizedTest(name = "{0}: deepest column {1} conv layers")
   @CsvSource({"fractalnet20, 3, 20", "fractalnet40, 4, 40"})
@@ -58,8 +59,18 @@ class FractalNetTest {
     assertThat(Math.abs(projected - 38.6e6) / 38.6e6).isLessThan(0.01); // the paper's 38.6 M
     FractalNetConfig p = FractalNetConfig.paper(3);
     FractalNetConfig direct =
-        new FractalNetConfig(3, p.channels(), p.dropRates(), FractalNetConfig.BlockInput.DIRECT,
-            true, false, 0.15, 0.5, false, 10, 3);
+        new FractalNetConfig(
+            3,
+            p.channels(),
+            p.dropRates(),
+            FractalNetConfig.BlockInput.DIRECT,
+            true,
+            false,
+            0.15,
+            0.5,
+            false,
+            10,
+            3);
     try (NDManager m = NDManager.newBaseManager()) {
       FractalNet net = new FractalNet(direct);
       net.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, x -> true);
@@ -78,8 +89,18 @@ class FractalNetTest {
     List<Integer> widths = List.of(8, 16, 16).subList(0, blocks);
     List<Double> rates = List.of(0.0, 0.0, 0.0).subList(0, blocks);
     return new FractalNet(
-        new FractalNetConfig(columns, widths, rates, FractalNetConfig.BlockInput.PROJECTED, true,
-            false, localDrop, globalFraction, perSample, 4, 3));
+        new FractalNetConfig(
+            columns,
+            widths,
+            rates,
+            FractalNetConfig.BlockInput.PROJECTED,
+            true,
+            false,
+            localDrop,
+            globalFraction,
+            perSample,
+            4,
+            3));
   }
 
   @Test
@@ -110,7 +131,8 @@ class FractalNetTest {
       float[][] columns = new float[3][];
       for (int i = 1; i <= 3; i++) {
         // Training mode: BatchNorm uses batch statistics, so outputs do not depend on history.
-        columns[i - 1] = net.column(i).forward(ps, new NDList(x), true).singletonOrThrow().toFloatArray();
+        columns[i - 1] =
+            net.column(i).forward(ps, new NDList(x), true).singletonOrThrow().toFloatArray();
       }
       int[] picked = new int[3];
       for (int step = 0; step < 60; step++) {
@@ -124,7 +146,8 @@ class FractalNetTest {
         assertThat(match).as("step %d equals one column", step).isNotNegative();
         picked[match]++;
       }
-      assertThat(java.util.Arrays.stream(picked).min().getAsInt()).isGreaterThanOrEqualTo(8); // ~20 each
+      assertThat(java.util.Arrays.stream(picked).min().getAsInt())
+          .isGreaterThanOrEqualTo(8); // ~20 each
     }
   }
 
@@ -153,8 +176,18 @@ class FractalNetTest {
     Engine.getInstance().setRandomSeed(4);
     FractalNet net =
         new FractalNet(
-            new FractalNetConfig(2, List.of(8), List.of(0.0), FractalNetConfig.BlockInput.PROJECTED,
-                true, true, 0.15, 0.5, false, 4, 3));
+            new FractalNetConfig(
+                2,
+                List.of(8),
+                List.of(0.0),
+                FractalNetConfig.BlockInput.PROJECTED,
+                true,
+                true,
+                0.15,
+                0.5,
+                false,
+                4,
+                3));
     try (NDManager m = NDManager.newBaseManager()) {
       net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
       assertThat(io.densefractal.weights.TorchKeys.parameters(net).keySet())
@@ -200,10 +233,13 @@ class FractalNetTest {
       NDArray x = m.randomNormal(new Shape(2, 3, 16, 16));
       // Join inputs are ordered deepest column first: keep the deep one, drop the shallow one.
       try (ai.djl.training.GradientCollector c = Engine.getInstance().newGradientCollector()) {
-        c.backward(net.forwardAll(ps, x, true, DropPath.batchMasks(n -> new boolean[] {true, false})).sum());
+        c.backward(
+            net.forwardAll(ps, x, true, DropPath.batchMasks(n -> new boolean[] {true, false}))
+                .sum());
       }
       var params = io.densefractal.weights.TorchKeys.parameters(net);
-      NDArray dropped = params.get("blocks.0.columns.0.convs.0.conv.weight").getArray().getGradient();
+      NDArray dropped =
+          params.get("blocks.0.columns.0.convs.0.conv.weight").getArray().getGradient();
       NDArray kept = params.get("blocks.0.columns.1.convs.0.conv.weight").getArray().getGradient();
       assertThat(dropped.abs().max().getFloat()).isZero();
       assertThat(kept.abs().max().getFloat()).isPositive();
@@ -227,7 +263,9 @@ class FractalNetTest {
           net.forwardAll(ps, x, false, DropPath.perSample(m, plan, 0.15)).toFloatArray();
       for (int s = 0; s < 4; s++) {
         float[] column =
-            net.column(plan[s] + 1).forward(ps, new NDList(x), false).singletonOrThrow()
+            net.column(plan[s] + 1)
+                .forward(ps, new NDList(x), false)
+                .singletonOrThrow()
                 .toFloatArray();
         float[] rowMixed = java.util.Arrays.copyOfRange(mixed, s * 4, s * 4 + 4);
         float[] rowColumn = java.util.Arrays.copyOfRange(column, s * 4, s * 4 + 4);
@@ -243,17 +281,50 @@ class FractalNetTest {
   void invalidConfigurationsAndColumnsSayWhatIsWrong() {
     FractalNetConfig p = FractalNetConfig.paper(3);
     assertThatThrownBy(
-            () -> new FractalNetConfig(0, p.channels(), p.dropRates(), p.blockInput(), true, false,
-                0.15, 0.5, false, 10, 3))
+            () ->
+                new FractalNetConfig(
+                    0,
+                    p.channels(),
+                    p.dropRates(),
+                    p.blockInput(),
+                    true,
+                    false,
+                    0.15,
+                    0.5,
+                    false,
+                    10,
+                    3))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("at least one column");
     assertThatThrownBy(
-            () -> new FractalNetConfig(3, p.channels(), List.of(0.1), p.blockInput(), true, false,
-                0.15, 0.5, false, 10, 3))
+            () ->
+                new FractalNetConfig(
+                    3,
+                    p.channels(),
+                    List.of(0.1),
+                    p.blockInput(),
+                    true,
+                    false,
+                    0.15,
+                    0.5,
+                    false,
+                    10,
+                    3))
         .hasMessageContaining("one drop rate per block");
     assertThatThrownBy(
-            () -> new FractalNetConfig(3, p.channels(), p.dropRates(),
-                FractalNetConfig.BlockInput.DIRECT, true, true, 0.15, 0.5, false, 10, 3))
+            () ->
+                new FractalNetConfig(
+                    3,
+                    p.channels(),
+                    p.dropRates(),
+                    FractalNetConfig.BlockInput.DIRECT,
+                    true,
+                    true,
+                    0.15,
+                    0.5,
+                    false,
+                    10,
+                    3))
         .hasMessageContaining("identity short paths need");
     Block net = ModelZoo.get("fractalnet20").create();
     assertThatThrownBy(() -> ((FractalNet) net).column(4)).hasMessageContaining("1..3");
