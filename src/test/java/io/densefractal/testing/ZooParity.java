@@ -15,6 +15,7 @@ import io.densefractal.models.ModelZoo;
 import io.densefractal.weights.ModelWeights;
 import io.densefractal.weights.NDArrays;
 import io.densefractal.weights.Npy;
+import io.densefractal.weights.PthWriter;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.Tensor;
 import io.densefractal.weights.TorchKeys;
@@ -94,6 +95,33 @@ public final class ZooParity {
         }
       }
     }
+  }
+
+  /**
+   * Exports {@code block}'s weights as .pth, loads them into the reference model with {@code
+   * weights_only=True} and {@code strict=True}, and checks its eval logits on input_0 against
+   * {@code expected}.
+   */
+  public static void checkExportLoadsInReference(
+      String name, Path dir, Block block, float[] expected) {
+    ModelSpec spec = ModelZoo.get(name);
+    PthWriter.write(ModelWeights.stateDict(block), dir.resolve("exported.pth"));
+    PythonReference.run(
+        "reference.py",
+        "check-export",
+        "--model",
+        name,
+        "--num-classes",
+        Integer.toString(spec.defaults().numClasses()),
+        "--weights",
+        dir.resolve("exported.pth").toString(),
+        "--input",
+        dir.resolve("input_0.npy").toString(),
+        "--output",
+        dir.resolve("exported_out.npy").toString());
+    float[] theirs = Npy.read(dir.resolve("exported_out.npy")).toFloatArray();
+    report(name, "exported .pth in torch", theirs, expected);
+    assertClose(name + " exported .pth in torch", theirs, expected, EVAL_TOLERANCE);
   }
 
   /** A fresh zoo model initialised straight from {@code weights} (strict). */

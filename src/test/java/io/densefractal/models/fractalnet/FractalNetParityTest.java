@@ -6,11 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
-import io.densefractal.testing.PythonReference;
 import io.densefractal.testing.ZooParity;
-import io.densefractal.weights.ModelWeights;
 import io.densefractal.weights.Npy;
-import io.densefractal.weights.PthWriter;
 import io.densefractal.weights.WeightFiles;
 import java.nio.file.Path;
 import java.util.List;
@@ -51,25 +48,8 @@ class FractalNetParityTest {
         }
         if (file.equals("weights_zip.pth")) {
           // Our export goes back into the PyTorch model (strict, weights_only) with equal logits.
-          PthWriter.write(ModelWeights.stateDict(net), dir.resolve("exported.pth"));
-          PythonReference.run(
-              "reference.py",
-              "check-export",
-              "--model",
-              name,
-              "--num-classes",
-              "10",
-              "--weights",
-              dir.resolve("exported.pth").toString(),
-              "--input",
-              dir.resolve("input_0.npy").toString(),
-              "--output",
-              dir.resolve("exported_out.npy").toString());
-          assertClose(
-              name + " exported .pth in torch",
-              Npy.read(dir.resolve("exported_out.npy")).toFloatArray(),
-              Npy.read(dir.resolve("eval_0.npy")).toFloatArray(),
-              ZooParity.EVAL_TOLERANCE);
+          ZooParity.checkExportLoadsInReference(
+              name, dir, net, Npy.read(dir.resolve("eval_0.npy")).toFloatArray());
         }
       }
     }
