@@ -96,16 +96,10 @@ public final class StepBenchmark {
   @SuppressWarnings("unchecked")
   /** The block to run: the network, or one of its columns. */
   private static Block runner(Block block, BenchConfig c) {
-    if (c.column() == null) {
-      return block;
-    }
-    if (!(block instanceof AnytimeNetwork net)) {
-      throw new ConfigException(c.model() + " has no columns (FractalNet models have)");
-    }
-    if (c.memoryEfficient()) {
+    if (c.column() != null && c.memoryEfficient()) {
       throw new ConfigException("--column and --memory-efficient cannot be combined");
     }
-    return net.column(c.column());
+    return AnytimeNetwork.columnOrWhole(block, c.column(), c.model());
   }
 
   private static <B extends Block & SegmentedNetwork> void trainStep(

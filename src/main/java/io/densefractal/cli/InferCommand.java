@@ -2,7 +2,6 @@ package io.densefractal.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Block;
 import io.densefractal.DenseFractalException;
 import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.BatchNormFolding;
@@ -82,7 +81,9 @@ final class InferCommand implements Callable<Integer> {
         folding.foldBatchNorm();
       }
       NDArray images = NDArrays.toFloat32(x, batch).reshape(shape);
-      NDArray logits = model.predict(images, runner(model));
+      NDArray logits =
+          model.predict(
+              images, AnytimeNetwork.columnOrWhole(model.block, column, model.spec.name()));
       Npy.write(NDArrays.toTensor(logits), output);
       out.printf(
           Locale.ROOT,
@@ -96,17 +97,6 @@ final class InferCommand implements Callable<Integer> {
       }
     }
     return 0;
-  }
-
-  private Block runner(LoadedModel model) {
-    if (column == null) {
-      return model.block;
-    }
-    if (!(model.block instanceof AnytimeNetwork net)) {
-      throw new DenseFractalException(
-          model.spec.name() + " has no columns (FractalNet models have); drop --column");
-    }
-    return net.column(column);
   }
 
   static void printTop(PrintWriter out, NDArray logits, int k) {

@@ -16,4 +16,20 @@ public interface AnytimeNetwork {
 
   /** Key prefixes of the layers column {@code i} runs ({@code blocks.0.columns.2.}, ...). */
   List<String> columnLayerPrefixes(int i);
+
+  /**
+   * {@code block} itself when {@code column} is null, else that column of it.
+   *
+   * @throws ConfigException when a column is asked of a model without columns
+   */
+  static Block columnOrWhole(Block block, Integer column, String modelName) {
+    if (column == null) {
+      return block;
+    }
+    if (!(block instanceof AnytimeNetwork net)) {
+      throw new ConfigException(
+          modelName + " has no columns (FractalNet models have); drop --column");
+    }
+    return net.column(column);
+  }
 }
