@@ -11,18 +11,16 @@ import ai.djl.training.ParameterStore;
 import io.densefractal.DenseFractalException;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
+import io.densefractal.train.Checkpoint;
 import io.densefractal.weights.ModelWeights;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.WeightFiles;
+import io.densefractal.weights.WeightsMetadata;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /** A zoo model, initialised on the engine, with weights from a file or a seeded random init. */
 final class LoadedModel implements AutoCloseable {
-  static final String META_MODEL = "model";
-  static final String META_NUM_CLASSES = "num_classes";
-  static final String META_IN_CHANNELS = "in_channels";
-
   final ModelSpec spec;
   final ModelOptions options;
   final Block block;
@@ -43,8 +41,9 @@ final class LoadedModel implements AutoCloseable {
 
   /** The model with weights read from {@code file} (.pth zip/legacy or .safetensors), strictly. */
   static LoadedModel fromFile(ModelSpec spec, ModelOptions options, Path file) {
-    StateDict weights = WeightFiles.read(file);
-    String savedFor = weights.metadata().get(META_MODEL);
+    // A training checkpoint's optimizer state is not part of the model.
+    StateDict weights = Checkpoint.modelWeights(WeightFiles.read(file));
+    String savedFor = weights.metadata().get(WeightsMetadata.MODEL);
     Block block = spec.create(options);
     NDManager manager = NDManager.newBaseManager();
     try {
@@ -69,12 +68,8 @@ final class LoadedModel implements AutoCloseable {
 
   /** The state dict with our metadata (model name, classes, channels) for safetensors files. */
   StateDict stateDict() {
-    StateDict sd = ModelWeights.stateDict(block);
-    sd.putMetadata("format", "pt");
-    sd.putMetadata(META_MODEL, spec.name());
-    sd.putMetadata(META_NUM_CLASSES, Integer.toString(options.numClasses()));
-    sd.putMetadata(META_IN_CHANNELS, Integer.toString(options.inChannels()));
-    return sd;
+    return WeightsMetadata.tag(
+        ModelWeights.stateDict(block), spec.name(), options.numClasses(), options.inChannels());
   }
 
   /** Eval-mode forward of a (N, C, H, W) batch; the result lives in {@code x}'s manager. */

@@ -1,8 +1,10 @@
 package io.densefractal.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import io.densefractal.models.ConfigException;
 import org.junit.jupiter.api.Test;
 
 class RecipeTest {
@@ -17,5 +19,55 @@ class RecipeTest {
     assertThat(r.learningRate(200)).isCloseTo(0.002, within(1e-12));
     assertThat(r.learningRate(349)).isCloseTo(0.0002, within(1e-12));
     assertThat(r.learningRate(399)).isCloseTo(0.000002, within(1e-12));
+  }
+
+  @Test
+  void papersRecipes() {
+    Recipe d = Recipe.named("densenet");
+    assertThat(d.epochs()).isEqualTo(300);
+    assertThat(d.batchSize()).isEqualTo(64);
+    assertThat(d.nesterov()).isTrue();
+    assertThat(d.weightDecay()).isEqualTo(1e-4);
+    assertThat(d.milestones()).containsExactly(150, 225);
+    Recipe r = Recipe.named("resnet-cifar");
+    assertThat(r.batchSize()).isEqualTo(128);
+    assertThat(r.nesterov()).isFalse();
+    assertThat(r.milestones()).containsExactly(82, 123);
+    Recipe i = Recipe.named("imagenet");
+    assertThat(i.learningRate(29)).isEqualTo(0.1);
+    assertThat(i.learningRate(30)).isCloseTo(0.01, within(1e-12));
+    assertThat(i.learningRate(89)).isCloseTo(0.001, within(1e-12));
+  }
+
+  @Test
+  void overridesRescaleMilestones() {
+    Recipe d = Recipe.named("densenet").toBuilder().epochs(20).learningRate(0.05).build();
+    assertThat(d.milestones()).containsExactly(10, 15);
+    assertThat(d.learningRate(9)).isEqualTo(0.05);
+    assertThat(d.learningRate(15)).isCloseTo(0.0005, within(1e-12));
+  }
+
+  @Test
+  void cosineAndWarmupPerStep() {
+    Recipe c =
+        Recipe.builder("x", 10, 8, 0.1).schedule("cosine").warmupEpochs(1).build();
+    assertThat(c.learningRate(0, 0, 100)).isCloseTo(0.1 * 0.5 * (1 + Math.cos(0)) / 100, within(1e-9));
+    assertThat(c.learningRate(0, 99, 100)).isLessThanOrEqualTo(0.1);
+    assertThat(c.learningRate(5, 0, 100)).isCloseTo(0.05, within(1e-9));
+    assertThat(c.learningRate(9, 99, 100)).isLessThan(1e-4);
+  }
+
+  @Test
+  void clearErrors() {
+    assertThatThrownBy(() -> Recipe.named("adam")).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("densenet, fractalnet, resnet-cifar, imagenet");
+    assertThatThrownBy(() -> Recipe.named("densenet").toBuilder().epochs(0).build())
+        .hasMessageContaining("epochs");
+    assertThatThrownBy(() -> Recipe.named("densenet").toBuilder().learningRate(Double.NaN).build())
+        .hasMessageContaining("learning rate");
+    assertThatThrownBy(() -> Recipe.named("densenet").toBuilder().schedule("linear"))
+        .hasMessageContaining("step, multistep or cosine");
+    assertThatThrownBy(() -> Recipe.named("fractalnet").toBuilder().nesterov(true).momentum(0).build())
+        .hasMessageContaining("Nesterov");
   }
 }
