@@ -1,6 +1,7 @@
 package io.densefractal.train;
 
 import io.densefractal.models.ConfigException;
+import io.densefractal.models.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -140,12 +141,12 @@ public record Recipe(
     return named("fractalnet").toBuilder().epochs(epochs).build();
   }
 
-  /** The recipe a model family trains with by default. */
-  public static String defaultFor(String family) {
-    return switch (family) {
+  /** The recipe a model trains with by default: its paper's (ImageNet-sized ResNets: imagenet). */
+  public static String defaultFor(ModelSpec model) {
+    return switch (model.family()) {
       case "densenet" -> "densenet";
       case "fractalnet" -> "fractalnet";
-      default -> "resnet-cifar";
+      default -> model.inputSize() >= 224 ? "imagenet" : "resnet-cifar";
     };
   }
 
