@@ -12,6 +12,7 @@ import io.densefractal.train.RecomputingBackward;
  * @param batch images per step
  * @param size square input size
  * @param numClasses classifier outputs
+ * @param inChannels input image channels
  * @param warmup untimed steps first
  * @param iters timed steps
  * @param memoryEfficient train by recomputation (models that are segmented, e.g. DenseNet)
@@ -25,6 +26,7 @@ public record BenchConfig(
     int batch,
     int size,
     int numClasses,
+    int inChannels,
     int warmup,
     int iters,
     boolean memoryEfficient,
@@ -35,8 +37,8 @@ public record BenchConfig(
     if (!mode.equals("train") && !mode.equals("infer")) {
       throw new ConfigException("mode must be train or infer, got '" + mode + "'");
     }
-    if (batch < 1 || size < 1 || iters < 1 || warmup < 0) {
-      throw new ConfigException("batch, size and iters must be >= 1 and warmup >= 0");
+    if (batch < 1 || size < 1 || iters < 1 || warmup < 0 || inChannels < 1) {
+      throw new ConfigException("batch, size, channels and iters must be >= 1 and warmup >= 0");
     }
     if (foldBatchNorm && !mode.equals("infer")) {
       throw new ConfigException("--fold-bn only applies to --mode infer");

@@ -37,14 +37,14 @@ public final class StepBenchmark {
 
   public static BenchResult run(BenchConfig c) {
     ModelSpec spec = ModelZoo.get(c.model());
-    Block block = spec.create(new ModelOptions(c.numClasses(), 3));
+    Block block = spec.create(new ModelOptions(c.numClasses(), c.inChannels()));
     if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
       throw new ConfigException(c.model() + " has no memory-efficient mode (DenseNet models have)");
     }
     Engine.getInstance().setRandomSeed(0);
     double[] ms = new double[c.iters()];
     try (NDManager manager = NDManager.newBaseManager()) {
-      block.initialize(manager, DataType.FLOAT32, new Shape(1, 3, c.size(), c.size()));
+      block.initialize(manager, DataType.FLOAT32, new Shape(1, c.inChannels(), c.size(), c.size()));
       if (c.foldBatchNorm()) {
         if (!(block instanceof BatchNormFolding folding)) {
           throw new ConfigException(c.model() + " has no conv + BatchNorm pairs to fold");
@@ -53,7 +53,7 @@ public final class StepBenchmark {
       }
       Block runner = runner(block, c);
       ParameterStore ps = new ParameterStore(manager, false);
-      Shape input = new Shape(c.batch(), 3, c.size(), c.size());
+      Shape input = new Shape(c.batch(), c.inChannels(), c.size(), c.size());
       NDArray x = manager.randomNormal(input);
       NDArray oneHot =
           manager

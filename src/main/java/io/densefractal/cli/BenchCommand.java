@@ -40,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--num-classes", description = "Classifier outputs (default: the model's).")
   Integer numClasses;
 
+  @Option(names = "--in-channels", description = "Input channels (default: the model's, 3).")
+  Integer inChannels;
+
   @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores).")
   Integer threads;
 
@@ -90,6 +93,7 @@ final class BenchCommand implements Callable<Integer> {
             batch,
             size == null ? m.inputSize() : size,
             numClasses == null ? m.defaults().numClasses() : numClasses,
+            inChannels == null ? m.defaults().inChannels() : inChannels,
             warmup,
             iters,
             memoryEfficient,
