@@ -141,6 +141,11 @@ public record Recipe(
     return named("fractalnet").toBuilder().epochs(epochs).build();
   }
 
+  /** {@link #named} of {@link #defaultFor}. */
+  public static Recipe defaultRecipe(ModelSpec model) {
+    return named(defaultFor(model));
+  }
+
   /** The recipe a model trains with by default: its paper's (ImageNet-sized ResNets: imagenet). */
   public static String defaultFor(ModelSpec model) {
     return switch (model.family()) {
