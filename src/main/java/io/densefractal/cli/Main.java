@@ -23,6 +23,10 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       ExportCommand.class,
       DemoCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      PredictCommand.class,
+      CompareCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
     })

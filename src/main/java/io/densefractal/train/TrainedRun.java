@@ -1,0 +1,151 @@
+package io.densefractal.train;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import io.densefractal.DenseFractalException;
+import io.densefractal.data.Datasets;
+import io.densefractal.data.TransformSpec;
+import io.densefractal.models.AnytimeNetwork;
+import io.densefractal.models.ModelOptions;
+import io.densefractal.models.ModelSpec;
+import io.densefractal.models.ModelZoo;
+import io.densefractal.weights.ModelWeights;
+import io.densefractal.weights.StateDict;
+import io.densefractal.weights.WeightFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A trained model loaded back with what it was trained with (classes, transforms, dataset): from
+ * a run directory (best or last weights), or from a weights file plus a dataset. The dataset itself
+ * is only opened when evaluating, so predicting needs no data on disk.
+ */
+public final class TrainedRun implements AutoCloseable {
+  private final TrainConfig config;
+  private final List<String> classes;
+  private final TransformSpec transforms;
+  private final ModelSpec spec;
+  private final Block block;
+  private final NDManager manager;
+  private RunData data;
+
+  private TrainedRun(
+      TrainConfig config,
+      List<String> classes,
+      TransformSpec transforms,
+      ModelSpec spec,
+      Block block,
+      NDManager manager) {
+    this.config = config;
+    this.classes = List.copyOf(classes);
+    this.transforms = transforms;
+    this.spec = spec;
+    this.block = block;
+    this.manager = manager;
+  }
+
+  /**
+   * @param best the weights of the best epoch (else the last epoch's)
+   */
+  public static TrainedRun open(Path runDir, boolean best) {
+    Path last = runDir.resolve(Trainer.LAST);
+    if (!Files.isRegularFile(last)) {
+      throw new DenseFractalException(
+          runDir + " is not a run directory (it has no " + Trainer.LAST + "); train one first");
+    }
+    Checkpoint checkpoint = Checkpoint.read(last);
+    TrainingState state = checkpoint.state();
+    StateDict weights =
+        best && Files.isRegularFile(runDir.resolve(Trainer.BEST))
+            ? WeightFiles.read(runDir.resolve(Trainer.BEST))
+            : checkpoint.model();
+    return load(state.config(), state.classes(), weights);
+  }
+
+  /**
+   * Weights from a file (imported, exported, or a run's checkpoint) for a dataset: the model is
+   * built for the dataset's classes and channels, and the weights must fit it exactly.
+   */
+  public static TrainedRun fromWeights(
+      String model, Path weightsFile, String dataset, String dataDir, int imageSize, int limitTest) {
+    TrainConfig config =
+        TrainConfig.builder(model, dataset, Recipe.defaultRecipe(ModelZoo.get(model)))
+            .dataDir(dataDir)
+            .imageSize(imageSize)
+            .limitTest(limitTest)
+            .build();
+    StateDict weights = Checkpoint.modelWeights(WeightFiles.read(weightsFile));
+    RunData data = RunData.open(config);
+    TrainedRun run = load(config, data.classes(), weights);
+    run.data = data;
+    return run;
+  }
+
+  /**
+   * ImageNet weights (torchvision's, or exported): 1000 classes, ImageNet transforms (shorter side
+   * 256, centre 224 crop, ImageNet mean/std). There is no dataset to evaluate on.
+   */
+  public static TrainedRun imageNet(String model, Path weightsFile, List<String> classes) {
+    TrainConfig config =
+        TrainConfig.builder(model, "imagenet", Recipe.named("imagenet")).build();
+    return load(config, classes, Checkpoint.modelWeights(WeightFiles.read(weightsFile)));
+  }
+
+  private static TrainedRun load(TrainConfig config, List<String> classes, StateDict weights) {
+    ModelSpec spec = ModelZoo.get(config.model());
+    TransformSpec transforms = Datasets.transforms(config.dataset(), RunData.imageSize(config));
+    Block block = spec.create(new ModelOptions(classes.size(), transforms.channels()));
+    NDManager manager = NDManager.newBaseManager();
+    try {
+      Shape one = new Shape(1, transforms.channels(), transforms.size(), transforms.size());
+      ModelWeights.initialize(block, manager, one, weights, true);
+    } catch (RuntimeException e) {
+      manager.close();
+      throw e;
+    }
+    return new TrainedRun(config, classes, transforms, spec, block, manager);
+  }
+
+  /** Test-set evaluation of the model, or of one column of an anytime network. */
+  public EvalResult evaluate(Integer column) {
+    if (data == null) {
+      data = RunData.open(config);
+    }
+    Block runner = AnytimeNetwork.columnOrWhole(block, column, spec.name());
+    return Evaluator.evaluate(
+        runner, data.test(), data.evalTransform(), 128, data.classes(), manager);
+  }
+
+  /** What the model was trained (or is evaluated) with. */
+  public TrainConfig config() {
+    return config;
+  }
+
+  public List<String> classes() {
+    return classes;
+  }
+
+  /** The dataset's transforms at the model's input size. */
+  public TransformSpec transforms() {
+    return transforms;
+  }
+
+  public ModelSpec spec() {
+    return spec;
+  }
+
+  public Block block() {
+    return block;
+  }
+
+  public NDManager manager() {
+    return manager;
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+}

@@ -1,0 +1,430 @@
+package io.densefractal.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.densefractal.DenseFractalException;
+import io.densefractal.data.Batch;
+import io.densefractal.data.BatchLoader;
+import io.densefractal.data.ImageDataset;
+import io.densefractal.data.Transform;
+import io.densefractal.models.ConfigException;
+import io.densefractal.models.ModelOptions;
+import io.densefractal.models.ModelSpec;
+import io.densefractal.models.ModelZoo;
+import io.densefractal.models.SegmentedNetwork;
+import io.densefractal.weights.AtomicFiles;
+import io.densefractal.weights.LoadReport;
+import io.densefractal.weights.ModelWeights;
+import io.densefractal.weights.StateDict;
+import io.densefractal.weights.TorchKeys;
+import io.densefractal.weights.WeightFiles;
+import io.densefractal.weights.WeightsMetadata;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
+
+/**
+ * The training loop: any zoo model on any dataset with a {@link Recipe}, one scoped memory region
+ * per step, evaluation after each epoch, metrics, plots and atomic checkpoints in a run directory.
+ *
+ * <p>Run directory: {@code checkpoint-last.safetensors} (weights + optimizer + state, for {@code
+ * --resume}), {@code checkpoint-best.safetensors} (weights of the best test accuracy), {@code
+ * state.json}, {@code metrics.csv}, {@code metrics.jsonl}, {@code loss.png}, {@code accuracy.png},
+ * {@code confusion.png}.
+ *
+ * <p>Resuming is bit-exact: data order, augmentation and the engine's generator (dropout,
+ * drop-path) are derived from (seed, epoch, step) rather than carried along, and checkpoints hold
+ * the weights, BatchNorm statistics and momentum buffers.
+ */
+public final class Trainer {
+  public static final String LAST = "checkpoint-last.safetensors";
+  public static final String BEST = "checkpoint-best.safetensors";
+  private static final int EVAL_BATCH = 128;
+
+  private final PrintStream out;
+  private final boolean terminal;
+
+  /**
+   * @param out where progress and per-epoch lines go
+   * @param terminal redraw a progress bar in place (else print plain lines)
+   */
+  public Trainer(PrintStream out, boolean terminal) {
+    this.out = out;
+    this.terminal = terminal;
+  }
+
+  /** Starts a new run in {@code runDir} (created if needed; it must not hold a run already). */
+  public TrainResult start(TrainConfig config, Path runDir) {
+    return start(config, runDir, Integer.MAX_VALUE);
+  }
+
+  /** {@link #start(TrainConfig, Path)}, returning after {@code stopAfter} epochs (tests). */
+  TrainResult start(TrainConfig config, Path runDir, int stopAfter) {
+    Path last = runDir.resolve(LAST);
+    if (Files.exists(last)) {
+      TrainingState s = Checkpoint.read(last).state();
+      throw new DenseFractalException(
+          String.format(
+              Locale.ROOT,
+              "%s already holds a run (%s, epoch %d of %d): continue it with --resume %s, or"
+                  + " choose another --out",
+              runDir,
+              s.config().model(),
+              s.epochsDone(),
+              s.config().recipe().epochs(),
+              runDir));
+    }
+    createDirectories(runDir);
+    return run(runDir, config, null, stopAfter);
+  }
+
+  /**
+   * Continues the run in {@code runDir} from its last checkpoint.
+   *
+   * @param override changes to the run's recipe (a new total of epochs, a lower learning rate after
+   *     a divergence), or null; any change makes the run differ from an uninterrupted one
+   */
+  public TrainResult resume(Path runDir, UnaryOperator<Recipe> override) {
+    Checkpoint checkpoint = Checkpoint.read(runDir.resolve(LAST));
+    TrainConfig config = checkpoint.state().config();
+    if (override != null) {
+      config = config.toBuilder().recipe(override.apply(config.recipe())).build();
+    }
+    if (checkpoint.state().epochsDone() >= config.recipe().epochs()) {
+      throw new DenseFractalException(
+          String.format(
+              Locale.ROOT,
+              "the run in %s has finished its %d epochs; to train longer, resume with --epochs N"
+                  + " (N > %d)",
+              runDir,
+              config.recipe().epochs(),
+              checkpoint.state().epochsDone()));
+    }
+    return run(runDir, config, checkpoint, Integer.MAX_VALUE);
+  }
+
+  private TrainResult run(Path runDir, TrainConfig c, Checkpoint from, int stopAfter) {
+    ModelSpec spec = ModelZoo.get(c.model());
+    RunData data = RunData.open(c);
+    ImageDataset train = data.train();
+    ImageDataset test = data.test();
+    List<String> classes = data.classes();
+    Transform trainTransform = data.trainTransform();
+    Transform evalTransform = data.evalTransform();
+    ModelOptions options = data.modelOptions();
+    Recipe recipe = c.recipe();
+    Block block = spec.create(options);
+    if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
+      throw new ConfigException(
+          c.model() + " has no memory-efficient mode (DenseNet models have); drop --memory-efficient");
+    }
+    Shape oneImage = data.oneImage();
+
+    MetricsLog log = new MetricsLog(runDir);
+    TrainingState state;
+    try (NDManager root = NDManager.newBaseManager()) {
+      if (from != null) {
+        ModelWeights.initialize(block, root, oneImage, from.model(), true);
+        state = new TrainingState(
+            c,
+            classes,
+            from.state().epochsDone(),
+            from.state().globalStep(),
+            from.state().bestAccuracy(),
+            from.state().bestEpoch());
+        if (!from.state().classes().equals(classes)) {
+          throw new DenseFractalException(
+              "the dataset's classes changed since the checkpoint was written: "
+                  + from.state().classes()
+                  + " then, "
+                  + classes
+                  + " now");
+        }
+        log.truncateTo(state.epochsDone());
+        out.printf(
+            Locale.ROOT,
+            "resuming %s from epoch %d of %d (%s)%n",
+            c.model(),
+            state.epochsDone(),
+            recipe.epochs(),
+            runDir.resolve(LAST));
+      } else {
+        Engine.getInstance().setRandomSeed((int) c.seed());
+        initialize(block, root, oneImage, c, options);
+        state = new TrainingState(c, classes, 0, 0, -1, 0);
+      }
+      try (Sgd sgd = Sgd.of(TorchKeys.parameters(block), recipe, root)) {
+        if (from != null) {
+          sgd.load(from.optimizer());
+        }
+        out.printf(
+            Locale.ROOT,
+            "training %s on %s: %d train / %d test images, %d classes, %dx%d; recipe %s, %d"
+                + " epochs, batch %d, lr %s%s%n",
+            c.model(),
+            c.dataset(),
+            train.size(),
+            test.size(),
+            classes.size(),
+            trainTransform.size(),
+            trainTransform.size(),
+            recipe.name(),
+            recipe.epochs(),
+            recipe.batchSize(),
+            recipe.learningRate(),
+            c.memoryEfficient() ? ", memory-efficient" : "");
+        EvalResult eval = null;
+        ParameterStore ps = new ParameterStore(root, false);
+        int end = (int) Math.min(recipe.epochs(), (long) state.epochsDone() + stopAfter);
+        for (int epoch = state.epochsDone(); epoch < end; epoch++) {
+          long t0 = System.nanoTime();
+          EpochStats stats = trainEpoch(block, ps, sgd, train, trainTransform, state, epoch, root);
+          double seconds = (System.nanoTime() - t0) / 1e9;
+          eval = Evaluator.evaluate(block, test, evalTransform, EVAL_BATCH, classes, root);
+          EpochMetrics m =
+              new EpochMetrics(
+                  epoch + 1,
+                  stats.lastLearningRate,
+                  stats.loss(),
+                  stats.accuracy(),
+                  eval.loss(),
+                  eval.top1(),
+                  eval.top5(),
+                  seconds,
+                  stats.count / seconds);
+          boolean best = eval.top1() > state.bestAccuracy();
+          state =
+              new TrainingState(
+                  c,
+                  classes,
+                  epoch + 1,
+                  stats.globalStep,
+                  best ? eval.top1() : state.bestAccuracy(),
+                  best ? epoch + 1 : state.bestEpoch());
+          out.printf(
+              Locale.ROOT,
+              "epoch %d/%d  lr %.4g  train loss %.4f acc %.2f %%  test loss %.4f acc %.2f %%"
+                  + " top-5 %.2f %%  %.1f s  %.0f img/s%s%n",
+              epoch + 1,
+              recipe.epochs(),
+              m.learningRate(),
+              m.trainLoss(),
+              100 * m.trainAccuracy(),
+              m.testLoss(),
+              100 * m.testAccuracy(),
+              100 * m.testTop5(),
+              seconds,
+              m.imagesPerSecond(),
+              best ? "  (best)" : "");
+          // Metrics first, checkpoint second: a resume truncates the log to the checkpoint.
+          log.append(m);
+          StateDict weights =
+              WeightsMetadata.tag(
+                  ModelWeights.stateDict(block),
+                  c.model(),
+                  options.numClasses(),
+                  options.inChannels());
+          new Checkpoint(weights, sgd.state(), state).write(runDir.resolve(LAST));
+          if (best) {
+            WeightFiles.write(weights, runDir.resolve(BEST));
+          }
+          writeState(runDir, state);
+          Plots.curves(runDir, log.read());
+          Plots.confusion(runDir.resolve("confusion.png"), eval.confusion(), classes);
+        }
+        return new TrainResult(runDir, state, log.read(), eval);
+      }
+    }
+  }
+
+  /** Seeded random init, or initial weights from a file (a new head where classes differ). */
+  private void initialize(
+      Block block, NDManager root, Shape oneImage, TrainConfig c, ModelOptions options) {
+    if (c.initialWeights() == null) {
+      block.initialize(root, DataType.FLOAT32, oneImage);
+      return;
+    }
+    StateDict weights = Checkpoint.modelWeights(WeightFiles.read(Path.of(c.initialWeights())));
+    LoadReport report = ModelWeights.initialize(block, root, oneImage, weights, false);
+    out.printf(
+        Locale.ROOT,
+        "initial weights from %s: %d tensors loaded, %d kept from the random init%s%n",
+        c.initialWeights(),
+        report.loaded().size(),
+        report.missing().size() + report.mismatched().size(),
+        report.mismatched().isEmpty() ? "" : " (shape differs: " + report.mismatched() + ")");
+  }
+
+  /** Running sums of one epoch. */
+  private static final class EpochStats {
+    double lossSum;
+    long correct;
+    long count;
+    long globalStep;
+    double lastLearningRate;
+
+    double loss() {
+      return lossSum / count;
+    }
+
+    double accuracy() {
+      return (double) correct / count;
+    }
+  }
+
+  private EpochStats trainEpoch(
+      Block block,
+      ParameterStore ps,
+      Sgd sgd,
+      ImageDataset train,
+      Transform transform,
+      TrainingState state,
+      int epoch,
+      NDManager root) {
+    TrainConfig c = state.config();
+    Recipe recipe = c.recipe();
+    int[] order = permutation(train.size(), Seeds.mix(c.seed(), Seeds.DATA_ORDER, epoch));
+    if (order.length % recipe.batchSize() == 1) {
+      // BatchNorm cannot normalise a batch of one image: leave the lone last one out this epoch.
+      order = java.util.Arrays.copyOf(order, order.length - 1);
+    }
+    int stepsPerEpoch = (order.length + recipe.batchSize() - 1) / recipe.batchSize();
+    int numClasses = state.classes().size();
+    EpochStats stats = new EpochStats();
+    stats.globalStep = state.globalStep();
+    String title = String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, recipe.epochs());
+    try (BatchLoader loader =
+            new BatchLoader(
+                train,
+                transform,
+                order,
+                recipe.batchSize(),
+                Seeds.mix(c.seed(), Seeds.AUGMENTATION, epoch));
+        ProgressBar bar = new ProgressBar(title, order.length, out, terminal)) {
+      for (int step = 0; loader.hasNext(); step++) {
+        Batch b = loader.next();
+        double lr = recipe.learningRate(epoch, step, stepsPerEpoch);
+        stats.lastLearningRate = lr;
+        float stepLoss;
+        try (NDManager scope = root.newSubManager()) {
+          NDArray x = Batches.images(b, scope);
+          NDArray target = Batches.targets(b, numClasses, recipe.labelSmoothing(), scope);
+          UnaryOperator<NDArray> loss =
+              logits -> logits.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
+          long stepSeed = Seeds.mix(c.seed(), Seeds.ENGINE, stats.globalStep);
+          StepOutput o = step(block, ps, x, loss, stepSeed, c.memoryEfficient());
+          if (!Float.isFinite(o.loss)) {
+            throw diverged(o.loss, epoch, step, lr, state);
+          }
+          long[] predicted = o.logits.argMax(1).toLongArray();
+          for (int i = 0; i < b.count(); i++) {
+            if (predicted[i] == b.labels()[i]) {
+              stats.correct++;
+            }
+          }
+          sgd.step(lr);
+          stepLoss = o.loss;
+        }
+        stats.lossSum += (double) stepLoss * b.count();
+        stats.count += b.count();
+        stats.globalStep++;
+        bar.update(stats.count, stats.loss(), stats.accuracy());
+      }
+      bar.finish(
+          String.format(
+              Locale.ROOT,
+              "%s: train loss %.4f acc %.2f %%",
+              title,
+              stats.loss(),
+              100 * stats.accuracy()));
+    }
+    return stats;
+  }
+
+  private record StepOutput(NDArray logits, float loss) {}
+
+  /** Forward, loss and backward of one batch; gradients accumulate into the parameters. */
+  @SuppressWarnings("unchecked")
+  private static <B extends Block & SegmentedNetwork> StepOutput step(
+      Block block,
+      ParameterStore ps,
+      NDArray x,
+      UnaryOperator<NDArray> loss,
+      long stepSeed,
+      boolean memoryEfficient) {
+    if (memoryEfficient) {
+      RecomputingBackward.Result r = RecomputingBackward.step((B) block, ps, x, loss, stepSeed);
+      return new StepOutput(r.logits(), r.loss());
+    }
+    // Dropout and drop-path draw from the engine's generator: seed it per step.
+    Engine.getInstance().setRandomSeed((int) stepSeed);
+    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray logits = block.forward(ps, new NDList(x), true).singletonOrThrow();
+      NDArray l = loss.apply(logits);
+      float value = l.getFloat();
+      if (Float.isFinite(value)) {
+        collector.backward(l);
+      }
+      return new StepOutput(logits, value);
+    }
+  }
+
+  private static TrainingDivergedException diverged(
+      float loss, int epoch, int step, double lr, TrainingState state) {
+    String kept =
+        state.epochsDone() == 0
+            ? "no checkpoint was written yet"
+            : "the last good checkpoint (epoch " + state.epochsDone() + ") is kept";
+    return new TrainingDivergedException(
+        String.format(
+            Locale.ROOT,
+            "training diverged at epoch %d, step %d: the loss became %s (learning rate %.4g);"
+                + " %s. Lower --lr or add --warmup, then start again or --resume",
+            epoch + 1,
+            step + 1,
+            loss,
+            lr,
+            kept));
+  }
+
+  /** A seeded Fisher–Yates shuffle of 0..n-1. */
+  static int[] permutation(int n, long seed) {
+    int[] order = new int[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    SplittableRandom rng = new SplittableRandom(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = rng.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
+  }
+
+  private static void writeState(Path runDir, TrainingState state) {
+    byte[] json = Checkpoint.toJson(state).getBytes(StandardCharsets.UTF_8);
+    AtomicFiles.write(runDir.resolve("state.json"), o -> o.write(json));
+  }
+
+  private static void createDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (java.io.IOException e) {
+      throw new DenseFractalException("cannot create the run directory " + dir + ": " + e, e);
+    }
+  }
+}

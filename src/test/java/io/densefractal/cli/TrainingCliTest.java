@@ -1,0 +1,126 @@
+package io.densefractal.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.densefractal.compare.ComparisonReport;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** train → eval → predict → compare from the command line, on tiny subsets of the demo set. */
+class TrainingCliTest {
+  private static CliTest.Result run(String... args) {
+    return CliTest.run(args);
+  }
+
+  @Test
+  void trainEvalPredictAndResume(@TempDir Path dir) throws Exception {
+    Path runDir = dir.resolve("r20");
+    CliTest.Result train =
+        run(
+            "train",
+            "-m",
+            "resnet20_cifar",
+            "--data",
+            "demo",
+            "--limit-train",
+            "300",
+            "--limit-test",
+            "100",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "32",
+            "--out",
+            runDir.toString());
+    assertThat(train.code()).as(train.err()).isZero();
+    assertThat(train.out().lines().reduce((a, b) -> b).orElseThrow())
+        .matches("test accuracy: \\d+\\.\\d\\d %");
+    assertThat(runDir.resolve("accuracy.png")).isRegularFile();
+
+    CliTest.Result eval = run("eval", "--run", runDir.toString());
+    assertThat(eval.code()).as(eval.err()).isZero();
+    assertThat(eval.out()).contains("Ankle boot").contains("top-5 accuracy");
+
+    Path png = dir.resolve("boot.png");
+    ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB), "png", png.toFile());
+    CliTest.Result predict =
+        run("predict", "--run", runDir.toString(), "--top", "2", png.toString());
+    assertThat(predict.code()).as(predict.err()).isZero();
+    assertThat(predict.out()).startsWith(png + ":").contains("%");
+
+    // A finished run cannot be resumed without more epochs; with more it continues.
+    CliTest.Result again = run("train", "--resume", runDir.toString());
+    assertThat(again.code()).isEqualTo(1);
+    assertThat(again.err()).contains("--epochs").hasLineCount(1);
+    CliTest.Result more = run("train", "--resume", runDir.toString(), "--epochs", "3");
+    assertThat(more.code()).as(more.err()).isZero();
+    assertThat(more.out()).contains("resuming resnet20_cifar from epoch 2 of 3");
+  }
+
+  @Test
+  void clearErrors(@TempDir Path dir) {
+    CliTest.Result unknown =
+        run("train", "-m", "resnet20_cifar", "--data", "imagenette", "--out", dir.toString());
+    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.err()).contains("unknown dataset").hasLineCount(1);
+    CliTest.Result noRun = run("eval", "--run", dir.resolve("nothing").toString());
+    assertThat(noRun.code()).isEqualTo(1);
+    assertThat(noRun.err()).contains("not a run directory").hasLineCount(1);
+    CliTest.Result memoryEfficient =
+        run(
+            "train",
+            "-m",
+            "resnet20_cifar",
+            "--data",
+            "demo",
+            "--memory-efficient",
+            "--out",
+            dir.resolve("x").toString());
+    assertThat(memoryEfficient.code()).isEqualTo(1);
+    assertThat(memoryEfficient.err()).contains("no memory-efficient mode");
+    CliTest.Result missingArgs = run("train", "--data", "demo");
+    assertThat(missingArgs.code()).isEqualTo(2);
+  }
+
+  @Test
+  void compareTwoTinyModelsThenReuseTheRuns(@TempDir Path dir) throws Exception {
+    String[] args = {
+      "compare",
+      "--models",
+      "resnet20_cifar,densenet_bc22_k12",
+      "--data",
+      "demo",
+      "--epochs",
+      "1",
+      "--limit-train",
+      "200",
+      "--limit-test",
+      "100",
+      "--bench-iters",
+      "1",
+      "--out",
+      dir.toString()
+    };
+    CliTest.Result first = run(args);
+    assertThat(first.code()).as(first.err()).isZero();
+    for (String f : ComparisonReport.PLOTS) {
+      assertThat(ImageIO.read(dir.resolve(f).toFile())).as(f).isNotNull();
+    }
+    String table = Files.readString(dir.resolve(ComparisonReport.MARKDOWN));
+    assertThat(table).contains("| resnet20_cifar |").contains("| densenet_bc22_k12 |");
+    assertThat(Files.readAllLines(dir.resolve(ComparisonReport.CSV))).hasSize(3);
+    long trained = Files.getLastModifiedTime(dir.resolve("resnet20_cifar/checkpoint-last.safetensors")).toMillis();
+
+    CliTest.Result second = run(args);
+    assertThat(second.code()).as(second.err()).isZero();
+    assertThat(second.out()).contains("resnet20_cifar: reusing the finished run");
+    assertThat(
+            Files.getLastModifiedTime(dir.resolve("resnet20_cifar/checkpoint-last.safetensors"))
+                .toMillis())
+        .isEqualTo(trained);
+  }
+}
