@@ -50,7 +50,8 @@ final class DemoCommand implements Callable<Integer> {
             ? out
             : Path.of(
                 "runs",
-                "demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+                "demo-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     console.printf(
         Locale.ROOT,
         "densefractal demo: %s (%s) on the bundled Fashion-MNIST subset, %d epochs, CPU%n",

@@ -51,8 +51,7 @@ final class EvalCommand implements Callable<Integer> {
           last ? "last" : "best");
       double[] perClass = r.perClassAccuracy();
       for (int c = 0; c < perClass.length; c++) {
-        out.printf(
-            Locale.ROOT, "  %-20s %6.2f %%%n", r.classes().get(c), 100 * perClass[c]);
+        out.printf(Locale.ROOT, "  %-20s %6.2f %%%n", r.classes().get(c), 100 * perClass[c]);
       }
       Path png = confusion != null ? confusion : run.resolve("eval-confusion.png");
       Plots.confusion(png, r.confusion(), r.classes());

@@ -39,7 +39,9 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--run", description = "A run directory from train (its best weights).")
   Path run;
 
-  @Option(names = {"-m", "--model"}, description = "Model name, with --weights or --pretrained.")
+  @Option(
+      names = {"-m", "--model"},
+      description = "Model name, with --weights or --pretrained.")
   String model;
 
   @Option(names = "--weights", description = "Weights file (.pth/.safetensors).")
@@ -52,7 +54,8 @@ final class PredictCommand implements Callable<Integer> {
 
   @Option(
       names = "--data",
-      description = "With --weights: the dataset the weights were trained on (classes, transforms).")
+      description =
+          "With --weights: the dataset the weights were trained on (classes, transforms).")
   String data;
 
   @Option(names = "--column", description = "Only column i of a FractalNet.")
@@ -72,13 +75,7 @@ final class PredictCommand implements Callable<Integer> {
       // Any photo: shorter side to the input size (or the spec's resize), then a centre crop.
       TransformSpec anySize =
           new TransformSpec(
-              t.channels(),
-              t.size(),
-              t.mean(),
-              t.std(),
-              0,
-              false,
-              Math.max(t.resize(), t.size()));
+              t.channels(), t.size(), t.mean(), t.std(), 0, false, Math.max(t.resize(), t.size()));
       var runner = AnytimeNetwork.columnOrWhole(trained.block(), column, trained.spec().name());
       List<String> classes = trained.classes();
       int per = t.channels() * t.size() * t.size();

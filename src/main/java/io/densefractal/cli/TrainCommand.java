@@ -30,7 +30,9 @@ import picocli.CommandLine.Option;
 final class TrainCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = {"-m", "--model"}, description = "Model name (see `summary --list`).")
+  @Option(
+      names = {"-m", "--model"},
+      description = "Model name (see `summary --list`).")
   String model;
 
   @Option(
@@ -45,8 +47,7 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--recipe",
-      description =
-          "densenet, fractalnet, resnet-cifar or imagenet (default: the model family's).")
+      description = "densenet, fractalnet, resnet-cifar or imagenet (default: the model family's).")
   String recipe;
 
   @Option(names = "--epochs", description = "Total epochs (with --resume: a new total).")
@@ -100,7 +101,8 @@ final class TrainCommand implements Callable<Integer> {
 
   @Option(
       names = "--weights",
-      description = "Start from these weights (.pth/.safetensors); a new head where classes differ.")
+      description =
+          "Start from these weights (.pth/.safetensors); a new head where classes differ.")
   Path weights;
 
   @Option(

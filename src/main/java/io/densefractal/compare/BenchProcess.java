@@ -48,7 +48,12 @@ final class BenchProcess {
       String last = out.lines().reduce((a, b) -> b).orElse("");
       if (p.exitValue() != 0 || !last.startsWith("{")) {
         throw new DenseFractalException(
-            "bench " + String.join(" ", benchArgs) + " failed (exit " + p.exitValue() + "): " + last);
+            "bench "
+                + String.join(" ", benchArgs)
+                + " failed (exit "
+                + p.exitValue()
+                + "): "
+                + last);
       }
       return JsonParser.parseString(last).getAsJsonObject();
     } catch (IOException e) {

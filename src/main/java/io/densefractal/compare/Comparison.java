@@ -26,10 +26,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Trains (or reuses) each model of a {@link CompareConfig} in its own run directory, evaluates
- * it, measures its cost (parameters, MACs, epoch time, training memory, inference latency), and
- * adds one row per anytime column for FractalNets. Finished runs are reused, unfinished ones
- * resumed, so a comparison can be stopped and continued as a whole.
+ * Trains (or reuses) each model of a {@link CompareConfig} in its own run directory, evaluates it,
+ * measures its cost (parameters, MACs, epoch time, training memory, inference latency), and adds
+ * one row per anytime column for FractalNets. Finished runs are reused, unfinished ones resumed, so
+ * a comparison can be stopped and continued as a whole.
  */
 public final class Comparison {
   private static final int LATENCY_BATCH = 64;
@@ -66,10 +66,11 @@ public final class Comparison {
         JsonObject train = m.bench("train", batch, null, false);
         boolean segmented = run.block() instanceof SegmentedNetwork;
         double memoryEfficientMb =
-            segmented ? m.bench("train", batch, null, true).get("peak_rss_mb").getAsDouble() : Double.NaN;
+            segmented
+                ? m.bench("train", batch, null, true).get("peak_rss_mb").getAsDouble()
+                : Double.NaN;
         EvalResult eval = run.evaluate(null);
-        out.printf(
-            Locale.ROOT, "%s: test accuracy %.2f %%%n", model, 100 * eval.top1());
+        out.printf(Locale.ROOT, "%s: test accuracy %.2f %%%n", model, 100 * eval.top1());
         rows.add(
             new ComparisonRow(
                 model,
@@ -131,8 +132,7 @@ public final class Comparison {
       return;
     }
     Recipe recipe =
-        Recipe.named(c.recipe() != null ? c.recipe() : Recipe.defaultFor(spec))
-            .toBuilder()
+        Recipe.named(c.recipe() != null ? c.recipe() : Recipe.defaultFor(spec)).toBuilder()
             .epochs(c.epochs())
             .build();
     TrainConfig config =

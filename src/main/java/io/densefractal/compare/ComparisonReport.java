@@ -44,14 +44,26 @@ public final class ComparisonReport {
       }
     }
     Plots.scatter(
-        dir.resolve(PLOTS.get(0)), "Test accuracy vs compute", "MMACs per image", "test accuracy %",
-        macs, true);
+        dir.resolve(PLOTS.get(0)),
+        "Test accuracy vs compute",
+        "MMACs per image",
+        "test accuracy %",
+        macs,
+        true);
     Plots.scatter(
-        dir.resolve(PLOTS.get(1)), "Test accuracy vs inference latency (batch 1)",
-        "latency, ms", "test accuracy %", latency, true);
+        dir.resolve(PLOTS.get(1)),
+        "Test accuracy vs inference latency (batch 1)",
+        "latency, ms",
+        "test accuracy %",
+        latency,
+        true);
     Plots.scatter(
-        dir.resolve(PLOTS.get(2)), "Test accuracy vs peak training memory",
-        "peak RSS of a training step, MB", "test accuracy %", memory, false);
+        dir.resolve(PLOTS.get(2)),
+        "Test accuracy vs peak training memory",
+        "peak RSS of a training step, MB",
+        "test accuracy %",
+        memory,
+        false);
     Plots.overlaidCurves(dir.resolve(PLOTS.get(3)), "Test accuracy per epoch", histories);
   }
 

@@ -31,7 +31,11 @@ final class MeasurementCache {
     JsonObject value = measure.get();
     entries.add(key, value);
     byte[] json =
-        new GsonBuilder().setPrettyPrinting().create().toJson(entries).getBytes(StandardCharsets.UTF_8);
+        new GsonBuilder()
+            .setPrettyPrinting()
+            .create()
+            .toJson(entries)
+            .getBytes(StandardCharsets.UTF_8);
     AtomicFiles.write(file, o -> o.write(json));
     return value;
   }

@@ -57,7 +57,8 @@ public record Recipe(
   }
 
   /** The recipe names {@link #named} knows. */
-  public static final List<String> NAMES = List.of("densenet", "fractalnet", "resnet-cifar", "imagenet");
+  public static final List<String> NAMES =
+      List.of("densenet", "fractalnet", "resnet-cifar", "imagenet");
 
   public Recipe {
     milestoneFractions = List.copyOf(milestoneFractions);
@@ -65,7 +66,8 @@ public record Recipe(
       throw new ConfigException("epochs must be >= 1, got " + epochs);
     }
     if (batchSize < 2) {
-      throw new ConfigException("batch size must be >= 2 (BatchNorm needs 2 images), got " + batchSize);
+      throw new ConfigException(
+          "batch size must be >= 2 (BatchNorm needs 2 images), got " + batchSize);
     }
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
       throw new ConfigException("learning rate must be a positive number, got " + learningRate);
@@ -114,25 +116,21 @@ public record Recipe(
    */
   public static Recipe named(String name) {
     return switch (name) {
-      case "densenet" -> builder(name, 300, 64, 0.1)
-          .nesterov(true)
-          .weightDecay(1e-4)
-          .multistep(0.5, 0.75)
-          .build();
-      case "resnet-cifar" -> builder(name, 164, 128, 0.1)
-          .weightDecay(1e-4)
-          .multistep(0.5, 0.75)
-          .build();
-      case "fractalnet" -> builder(name, 400, 100, 0.02)
-          .multistep(0.5, 0.75, 0.875, 0.9375)
-          .build();
-      case "imagenet" -> builder(name, 90, 256, 0.1)
-          .weightDecay(1e-4)
-          .schedule(Schedule.STEP)
-          .stepEvery(30)
-          .build();
-      default -> throw new ConfigException(
-          "unknown recipe '" + name + "' (choose one of " + String.join(", ", NAMES) + ")");
+      case "densenet" ->
+          builder(name, 300, 64, 0.1).nesterov(true).weightDecay(1e-4).multistep(0.5, 0.75).build();
+      case "resnet-cifar" ->
+          builder(name, 164, 128, 0.1).weightDecay(1e-4).multistep(0.5, 0.75).build();
+      case "fractalnet" ->
+          builder(name, 400, 100, 0.02).multistep(0.5, 0.75, 0.875, 0.9375).build();
+      case "imagenet" ->
+          builder(name, 90, 256, 0.1)
+              .weightDecay(1e-4)
+              .schedule(Schedule.STEP)
+              .stepEvery(30)
+              .build();
+      default ->
+          throw new ConfigException(
+              "unknown recipe '" + name + "' (choose one of " + String.join(", ", NAMES) + ")");
     };
   }
 

@@ -61,8 +61,7 @@ public final class Sgd implements AutoCloseable {
   }
 
   public static Sgd of(Map<String, Parameter> parameters, Recipe recipe, NDManager manager) {
-    return new Sgd(
-        parameters, recipe.momentum(), recipe.nesterov(), recipe.weightDecay(), manager);
+    return new Sgd(parameters, recipe.momentum(), recipe.nesterov(), recipe.weightDecay(), manager);
   }
 
   /**

@@ -36,8 +36,7 @@ public record TrainConfig(
       throw new ConfigException("image size and limits must be >= 0");
     }
     if (!(validationFraction > 0 && validationFraction < 1)) {
-      throw new ConfigException(
-          "validation fraction must be in (0, 1), got " + validationFraction);
+      throw new ConfigException("validation fraction must be in (0, 1), got " + validationFraction);
     }
   }
 

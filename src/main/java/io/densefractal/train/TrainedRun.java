@@ -18,8 +18,8 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * A trained model loaded back with what it was trained with (classes, transforms, dataset): from
- * a run directory (best or last weights), or from a weights file plus a dataset. The dataset itself
+ * A trained model loaded back with what it was trained with (classes, transforms, dataset): from a
+ * run directory (best or last weights), or from a weights file plus a dataset. The dataset itself
  * is only opened when evaluating, so predicting needs no data on disk.
  */
 public final class TrainedRun implements AutoCloseable {
@@ -69,7 +69,12 @@ public final class TrainedRun implements AutoCloseable {
    * built for the dataset's classes and channels, and the weights must fit it exactly.
    */
   public static TrainedRun fromWeights(
-      String model, Path weightsFile, String dataset, String dataDir, int imageSize, int limitTest) {
+      String model,
+      Path weightsFile,
+      String dataset,
+      String dataDir,
+      int imageSize,
+      int limitTest) {
     TrainConfig config =
         TrainConfig.builder(model, dataset, Recipe.defaultRecipe(ModelZoo.get(model)))
             .dataDir(dataDir)
@@ -88,8 +93,7 @@ public final class TrainedRun implements AutoCloseable {
    * 256, centre 224 crop, ImageNet mean/std). There is no dataset to evaluate on.
    */
   public static TrainedRun imageNet(String model, Path weightsFile, List<String> classes) {
-    TrainConfig config =
-        TrainConfig.builder(model, "imagenet", Recipe.named("imagenet")).build();
+    TrainConfig config = TrainConfig.builder(model, "imagenet", Recipe.named("imagenet")).build();
     return load(config, classes, Checkpoint.modelWeights(WeightFiles.read(weightsFile)));
   }
 

@@ -128,7 +128,8 @@ public final class Trainer {
     Block block = spec.create(options);
     if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
       throw new ConfigException(
-          c.model() + " has no memory-efficient mode (DenseNet models have); drop --memory-efficient");
+          c.model()
+              + " has no memory-efficient mode (DenseNet models have); drop --memory-efficient");
     }
     Shape oneImage = data.oneImage();
 
@@ -137,13 +138,14 @@ public final class Trainer {
     try (NDManager root = NDManager.newBaseManager()) {
       if (from != null) {
         ModelWeights.initialize(block, root, oneImage, from.model(), true);
-        state = new TrainingState(
-            c,
-            classes,
-            from.state().epochsDone(),
-            from.state().globalStep(),
-            from.state().bestAccuracy(),
-            from.state().bestEpoch());
+        state =
+            new TrainingState(
+                c,
+                classes,
+                from.state().epochsDone(),
+                from.state().globalStep(),
+                from.state().bestAccuracy(),
+                from.state().bestEpoch());
         if (!from.state().classes().equals(classes)) {
           throw new DenseFractalException(
               "the dataset's classes changed since the checkpoint was written: "

@@ -113,7 +113,9 @@ class TrainingCliTest {
     String table = Files.readString(dir.resolve(ComparisonReport.MARKDOWN));
     assertThat(table).contains("| resnet20_cifar |").contains("| densenet_bc22_k12 |");
     assertThat(Files.readAllLines(dir.resolve(ComparisonReport.CSV))).hasSize(3);
-    long trained = Files.getLastModifiedTime(dir.resolve("resnet20_cifar/checkpoint-last.safetensors")).toMillis();
+    long trained =
+        Files.getLastModifiedTime(dir.resolve("resnet20_cifar/checkpoint-last.safetensors"))
+            .toMillis();
 
     CliTest.Result second = run(args);
     assertThat(second.code()).as(second.err()).isZero();

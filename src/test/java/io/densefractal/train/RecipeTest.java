@@ -49,9 +49,9 @@ class RecipeTest {
 
   @Test
   void cosineAndWarmupPerStep() {
-    Recipe c =
-        Recipe.builder("x", 10, 8, 0.1).schedule("cosine").warmupEpochs(1).build();
-    assertThat(c.learningRate(0, 0, 100)).isCloseTo(0.1 * 0.5 * (1 + Math.cos(0)) / 100, within(1e-9));
+    Recipe c = Recipe.builder("x", 10, 8, 0.1).schedule("cosine").warmupEpochs(1).build();
+    assertThat(c.learningRate(0, 0, 100))
+        .isCloseTo(0.1 * 0.5 * (1 + Math.cos(0)) / 100, within(1e-9));
     assertThat(c.learningRate(0, 99, 100)).isLessThanOrEqualTo(0.1);
     assertThat(c.learningRate(5, 0, 100)).isCloseTo(0.05, within(1e-9));
     assertThat(c.learningRate(9, 99, 100)).isLessThan(1e-4);
@@ -59,7 +59,8 @@ class RecipeTest {
 
   @Test
   void clearErrors() {
-    assertThatThrownBy(() -> Recipe.named("adam")).isInstanceOf(ConfigException.class)
+    assertThatThrownBy(() -> Recipe.named("adam"))
+        .isInstanceOf(ConfigException.class)
         .hasMessageContaining("densenet, fractalnet, resnet-cifar, imagenet");
     assertThatThrownBy(() -> Recipe.named("densenet").toBuilder().epochs(0).build())
         .hasMessageContaining("epochs");
@@ -67,7 +68,8 @@ class RecipeTest {
         .hasMessageContaining("learning rate");
     assertThatThrownBy(() -> Recipe.named("densenet").toBuilder().schedule("linear"))
         .hasMessageContaining("step, multistep or cosine");
-    assertThatThrownBy(() -> Recipe.named("fractalnet").toBuilder().nesterov(true).momentum(0).build())
+    assertThatThrownBy(
+            () -> Recipe.named("fractalnet").toBuilder().nesterov(true).momentum(0).build())
         .hasMessageContaining("Nesterov");
   }
 }

@@ -29,7 +29,8 @@ class SgdTest {
     try (NDManager scope = m.newSubManager();
         GradientCollector c = Engine.getInstance().newGradientCollector()) {
       NDArray x = scope.create(X, new Shape(1, 3));
-      c.backward(linear.forward(new ParameterStore(scope, false), new NDList(x), true).head().sum());
+      c.backward(
+          linear.forward(new ParameterStore(scope, false), new NDList(x), true).head().sum());
     }
   }
 

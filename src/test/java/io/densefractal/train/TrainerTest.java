@@ -27,7 +27,11 @@ class TrainerTest {
 
   private static TrainConfig.Builder tiny(String model, int epochs) {
     Recipe recipe =
-        Recipe.named("densenet").toBuilder().epochs(epochs).batchSize(32).learningRate(0.05).build();
+        Recipe.named("densenet").toBuilder()
+            .epochs(epochs)
+            .batchSize(32)
+            .learningRate(0.05)
+            .build();
     return TrainConfig.builder(model, "demo", recipe).limitTrain(400).limitTest(200).seed(7);
   }
 
