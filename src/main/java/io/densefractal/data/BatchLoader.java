@@ -16,14 +16,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Prepares batches on a background thread, {@value #AHEAD} ahead, so that the engine never waits
- * on decoding or augmentation. The randomness of the sample at position p of {@code order} comes
- * from {@link #sampleRandom(long, int) (seed, p)} alone, and each sample has its own place in its
- * batch, so the batches do not depend on thread timing or the number of workers.
+ * Prepares batches on a background thread, {@value #AHEAD} ahead, so that the engine never waits on
+ * decoding or augmentation. The randomness of the sample at position p of {@code order} comes from
+ * {@link #sampleRandom(long, int) (seed, p)} alone, and each sample has its own place in its batch,
+ * so the batches do not depend on thread timing or the number of workers.
  *
- * <p>A failure on the loader thread is rethrown by {@link #next()}: a {@link
- * DenseFractalException} as it is, anything else wrapped in one that says which batch failed.
- * {@link #close()} stops the thread, also in the middle of a pass.
+ * <p>A failure on the loader thread is rethrown by {@link #next()}: a {@link DenseFractalException}
+ * as it is, anything else wrapped in one that says which batch failed. {@link #close()} stops the
+ * thread, also in the middle of a pass.
  */
 public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
   private static final int AHEAD = 2;
@@ -47,15 +47,16 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
    * @param order dataset indices in visiting order; the last batch may be smaller
    * @param seed augmentation seed of this pass
    */
-  public BatchLoader(ImageDataset data, Transform transform, int[] order, int batchSize, long seed) {
+  public BatchLoader(
+      ImageDataset data, Transform transform, int[] order, int batchSize, long seed) {
     this(data, transform, order, batchSize, seed, defaultWorkers());
   }
 
   /**
    * Starts preparing batches.
    *
-   * @param workers threads that transform the samples of a batch in parallel (1 = the loader
-   *     thread alone); worth it for image folders, where decoding dominates
+   * @param workers threads that transform the samples of a batch in parallel (1 = the loader thread
+   *     alone); worth it for image folders, where decoding dominates
    */
   public BatchLoader(
       ImageDataset data, Transform transform, int[] order, int batchSize, long seed, int workers) {
@@ -121,8 +122,14 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
         float[] images = new float[Math.multiplyExact(n, per)];
         int[] labels = new int[n];
         fill(job, from, n, per, images, labels);
-        queue.put(new Batch(images, labels, n, job.transform.channels(), job.transform.size(),
-            job.transform.size()));
+        queue.put(
+            new Batch(
+                images,
+                labels,
+                n,
+                job.transform.channels(),
+                job.transform.size(),
+                job.transform.size()));
       }
       queue.put(END);
     } catch (InterruptedException e) {
@@ -212,9 +219,10 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
   }
 
   private static DenseFractalException rethrown(Failure f) {
-    Throwable e = f.error instanceof ExecutionException && f.error.getCause() != null
-        ? f.error.getCause()
-        : f.error;
+    Throwable e =
+        f.error instanceof ExecutionException && f.error.getCause() != null
+            ? f.error.getCause()
+            : f.error;
     if (e instanceof DenseFractalException d) {
       return d;
     }

@@ -12,8 +12,8 @@ import java.util.List;
 
 /**
  * Reads the binary versions of CIFAR-10 and CIFAR-100: records of label byte(s) then 3072 bytes
- * (1024 R, 1024 G, 1024 B, each 32×32 row-major, so already channel-major). CIFAR-100 records
- * carry a coarse and a fine label; the fine one is used. The images are held in memory.
+ * (1024 R, 1024 G, 1024 B, each 32×32 row-major, so already channel-major). CIFAR-100 records carry
+ * a coarse and a fine label; the fine one is used. The images are held in memory.
  */
 public final class CifarDataset {
   static final int SIDE = 32;

@@ -26,7 +26,11 @@ enum DatasetSource {
       null,
       "FashionMNIST/raw"),
   MNIST(
-      "mnist", IdxDataset.FILES, "https://ossci-datasets.s3.amazonaws.com/mnist/", null, "MNIST/raw"),
+      "mnist",
+      IdxDataset.FILES,
+      "https://ossci-datasets.s3.amazonaws.com/mnist/",
+      null,
+      "MNIST/raw"),
   CIFAR10(
       "cifar10",
       CifarDataset.CIFAR10_FILES,
@@ -41,14 +45,17 @@ enum DatasetSource {
       "cifar-100-binary");
 
   /**
-   * The places searched after {@code --data-dir}, whether downloading is allowed, and a rewrite
-   * of the download URLs (tests point them at a local server).
+   * The places searched after {@code --data-dir}, whether downloading is allowed, and a rewrite of
+   * the download URLs (tests point them at a local server).
    *
    * @param home datasets downloaded for this user ({@code ~/.densefractal/datasets})
    * @param system datasets installed system-wide ({@code /usr/share/datasets})
    */
   record Locations(Path home, Path system, boolean offline, UnaryOperator<String> urls) {
-    /** The real places; offline when {@code -Ddensefractal.offline=true} or {@code DENSEFRACTAL_OFFLINE=1}. */
+    /**
+     * The real places; offline when {@code -Ddensefractal.offline=true} or {@code
+     * DENSEFRACTAL_OFFLINE=1}.
+     */
     static Locations defaults() {
       boolean offline =
           "true".equalsIgnoreCase(System.getProperty("densefractal.offline"))
@@ -62,12 +69,16 @@ enum DatasetSource {
   }
 
   final String name;
+
   /** The files needed, IDX ones without their optional .gz. */
   final List<String> files;
+
   /** IDX: the folder URL of the .gz files; CIFAR: the archive's URL. */
   final String url;
+
   /** The folder a CIFAR archive extracts to; null for IDX sets, which come file by file. */
   final String archiveFolder;
+
   /** A sub-folder where other tools keep the files (torchvision's raw/, the archive's folder). */
   final String alternative;
 
@@ -82,8 +93,8 @@ enum DatasetSource {
 
   /**
    * The folder holding the dataset: {@code dataDir} or {@code dataDir/<name>}, then {@code
-   * home/<name>}, then {@code system/<name>} (each also with the {@link #alternative}
-   * sub-folder); downloaded into {@code home/<name>} when it is in none of them.
+   * home/<name>}, then {@code system/<name>} (each also with the {@link #alternative} sub-folder);
+   * downloaded into {@code home/<name>} when it is in none of them.
    *
    * @throws DatasetNotFoundException (one line: the files, the places, the URL) when it is nowhere
    *     and downloading is off or fails
@@ -106,7 +117,7 @@ enum DatasetSource {
     if (where.offline()) {
       throw notFound(
           places,
-          "not downloaded: offline mode (-Ddensefractal.offline=true or DENSEFRACTAL_OFFLINE=1)");
+          "not downloaded: offline mode, -Ddensefractal.offline=true or DENSEFRACTAL_OFFLINE=1");
     }
     try {
       return download(where);

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Opens datasets by name or folder. A named dataset is looked for in {@code dataDir} (itself or
- * its {@code <name>} sub-folder), then {@code ~/.densefractal/datasets/<name>}, then {@code
+ * Opens datasets by name or folder. A named dataset is looked for in {@code dataDir} (itself or its
+ * {@code <name>} sub-folder), then {@code ~/.densefractal/datasets/<name>}, then {@code
  * /usr/share/datasets/<name>} (where Debian's {@code dataset-fashion-mnist} installs); when it is
  * in none of them it is downloaded into the second place, unless offline ({@code
- * -Ddensefractal.offline=true} or {@code DENSEFRACTAL_OFFLINE=1}); then the error says where to
- * put which files.
+ * -Ddensefractal.offline=true} or {@code DENSEFRACTAL_OFFLINE=1}); then the error says where to put
+ * which files.
  */
 public final class Datasets {
   /** Fashion-MNIST's classes (Xiao et al. 2017), label order. */
@@ -54,10 +54,10 @@ public final class Datasets {
   /**
    * Opens a dataset.
    *
-   * @param name one of {@link #names()} ("demo" = the Fashion-MNIST subset in the jar), or an
-   *     image folder: with {@code train/} and {@code test/} (or {@code val/}) sub-folders, or one
-   *     folder of class folders split by {@code validationFraction}; a relative folder is also
-   *     looked for in {@code dataDir}
+   * @param name one of {@link #names()} ("demo" = the Fashion-MNIST subset in the jar), or an image
+   *     folder: with {@code train/} and {@code test/} (or {@code val/}) sub-folders, or one folder
+   *     of class folders split by {@code validationFraction}; a relative folder is also looked for
+   *     in {@code dataDir}
    * @param dataDir where to look first, or null
    * @param validationFraction share of each class held out as the test split of a single folder
    * @param seed seeds that split
@@ -68,7 +68,8 @@ public final class Datasets {
    */
   public static DataSplits open(
       String name, Path dataDir, double validationFraction, long seed, int imageSize) {
-    return open(name, dataDir, validationFraction, seed, imageSize, DatasetSource.Locations.defaults());
+    return open(
+        name, dataDir, validationFraction, seed, imageSize, DatasetSource.Locations.defaults());
   }
 
   static DataSplits open(
@@ -84,13 +85,13 @@ public final class Datasets {
     }
     DataSplits d =
         switch (name) {
-          case "fashion-mnist" -> idx(
-              name, DatasetSource.FASHION_MNIST.locate(dataDir, where), FASHION_MNIST_CLASSES);
+          case "fashion-mnist" ->
+              idx(name, DatasetSource.FASHION_MNIST.locate(dataDir, where), FASHION_MNIST_CLASSES);
           case "mnist" -> idx(name, DatasetSource.MNIST.locate(dataDir, where), MNIST_CLASSES);
-          case "cifar10" -> cifar(name, CifarDataset.cifar10(
-              DatasetSource.CIFAR10.locate(dataDir, where)));
-          case "cifar100" -> cifar(name, CifarDataset.cifar100(
-              DatasetSource.CIFAR100.locate(dataDir, where)));
+          case "cifar10" ->
+              cifar(name, CifarDataset.cifar10(DatasetSource.CIFAR10.locate(dataDir, where)));
+          case "cifar100" ->
+              cifar(name, CifarDataset.cifar100(DatasetSource.CIFAR100.locate(dataDir, where)));
           case "demo" -> demo();
           default -> folder(name, dataDir, validationFraction, seed);
         };
@@ -157,10 +158,7 @@ public final class Datasets {
   private static DataSplits idx(String name, Path dir, List<String> classes) {
     TransformSpec t = name.equals("mnist") ? mnist() : fashionMnist();
     return new DataSplits(
-        name,
-        IdxDataset.read(dir, "train", classes),
-        IdxDataset.read(dir, "t10k", classes),
-        t);
+        name, IdxDataset.read(dir, "train", classes), IdxDataset.read(dir, "t10k", classes), t);
   }
 
   private static DataSplits cifar(String name, ImageDataset[] splits) {

@@ -35,7 +35,8 @@ final class Downloads {
    * @throws IOException when the download fails (HTTP status other than 200 included)
    */
   static void fetch(URI uri, Path target) throws IOException {
-    Path temp = target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".part");
+    Path temp =
+        target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".part");
     LOG.info("downloading {} to {}", uri, target);
     boolean moved = false;
     try {
@@ -46,7 +47,8 @@ final class Downloads {
         channel.force(true);
       }
       try {
-        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
       }

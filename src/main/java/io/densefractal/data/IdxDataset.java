@@ -14,9 +14,9 @@ import java.util.zip.ZipException;
 
 /**
  * Reads IDX files (LeCun's MNIST format, also Fashion-MNIST's): a big-endian magic {@code
- * 0x00000803} (unsigned bytes, 3 dimensions: images) or {@code 0x00000801} (labels), the
- * dimensions as big-endian ints, then the data. Gzipped files are recognised by their magic bytes,
- * not their names. The images are held in memory.
+ * 0x00000803} (unsigned bytes, 3 dimensions: images) or {@code 0x00000801} (labels), the dimensions
+ * as big-endian ints, then the data. Gzipped files are recognised by their magic bytes, not their
+ * names. The images are held in memory.
  */
 public final class IdxDataset {
   static final int IMAGES_MAGIC = 0x00000803;
@@ -37,9 +37,8 @@ public final class IdxDataset {
   private IdxDataset() {}
 
   /**
-   * The split {@code prefix} ("train" or "t10k") of {@code dir}: {@code
-   * <prefix>-images-idx3-ubyte} and {@code <prefix>-labels-idx1-ubyte}, each optionally with
-   * {@code .gz}.
+   * The split {@code prefix} ("train" or "t10k") of {@code dir}: {@code <prefix>-images-idx3-ubyte}
+   * and {@code <prefix>-labels-idx1-ubyte}, each optionally with {@code .gz}.
    */
   public static ImageDataset read(Path dir, String prefix, List<String> classes) {
     return read(
@@ -228,8 +227,7 @@ public final class IdxDataset {
   private static DatasetFormatException readFailure(String name, IOException e) {
     if (e instanceof ZipException || e instanceof EOFException) {
       return new DatasetFormatException(
-          name + ": damaged or truncated gzip data (" + e.getMessage() + "); download it again",
-          e);
+          name + ": damaged or truncated gzip data (" + e.getMessage() + "); download it again", e);
     }
     return new DatasetFormatException("cannot read " + name + ": " + e, e);
   }

@@ -148,7 +148,12 @@ public final class ImageFolderDataset implements ImageDataset {
 
   @Override
   public String toString() {
-    return "ImageFolderDataset[" + root + ", " + files.size() + " images, " + classes.size()
+    return "ImageFolderDataset["
+        + root
+        + ", "
+        + files.size()
+        + " images, "
+        + classes.size()
         + " classes]";
   }
 }

@@ -11,8 +11,8 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * Extracts the regular files of a tar stream (ustar and GNU long names; enough for the CIFAR
- * archives). Every header's checksum and size is checked; links, devices and other entry types
- * are skipped; names that are absolute or leave the target folder are rejected.
+ * archives). Every header's checksum and size is checked; links, devices and other entry types are
+ * skipped; names that are absolute or leave the target folder are rejected.
  */
 final class TarReader {
   private static final int BLOCK = 512;
@@ -65,7 +65,9 @@ final class TarReader {
         Files.createDirectories(out.getParent());
         try (OutputStream o =
             Files.newOutputStream(
-                out, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                out,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
           copy(in, o, size);
         }

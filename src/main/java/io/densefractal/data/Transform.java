@@ -5,8 +5,8 @@ import java.util.SplittableRandom;
 /** Turns an {@link Image} into normalised network input. Implementations are thread-safe. */
 public interface Transform {
   /**
-   * Writes {@code channels() × size() × size()} floats (CHW) for {@code in} at {@code out[offset…]};
-   * all randomness comes from {@code rng}.
+   * Writes {@code channels() × size() × size()} floats (CHW) for {@code in} at {@code
+   * out[offset…]}; all randomness comes from {@code rng}.
    */
   void apply(Image in, SplittableRandom rng, float[] out, int offset);
 

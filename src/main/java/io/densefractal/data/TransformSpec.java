@@ -7,11 +7,10 @@ import java.util.Objects;
  * How a dataset's images become network input, as torchvision's transforms do it.
  *
  * <ul>
- *   <li>Fixed-size images ({@code resize == 0}): centred zero padding up to {@code size} if
- *       smaller (a centre crop if larger); training then takes a random {@code size}² crop after
- *       {@code padding} zeros on each side (torchvision's RandomCrop(size, padding): offsets
- *       uniform in [0, 2·padding]) and flips left-right with probability ½ if {@code
- *       horizontalFlip}.
+ *   <li>Fixed-size images ({@code resize == 0}): centred zero padding up to {@code size} if smaller
+ *       (a centre crop if larger); training then takes a random {@code size}² crop after {@code
+ *       padding} zeros on each side (torchvision's RandomCrop(size, padding): offsets uniform in
+ *       [0, 2·padding]) and flips left-right with probability ½ if {@code horizontalFlip}.
  *   <li>Any-size images ({@code resize > 0}): the shorter side is resized to {@code resize}
  *       (bilinear, antialiased), then a {@code size}² crop: random (training, plus the flip) or
  *       centred (evaluation).
@@ -57,7 +56,11 @@ public record TransformSpec(
     for (int c = 0; c < channels; c++) {
       if (!Float.isFinite(mean[c]) || !(std[c] > 0) || !Float.isFinite(std[c])) {
         throw new IllegalArgumentException(
-            "channel " + c + ": mean must be finite and std positive, got " + mean[c] + ", "
+            "channel "
+                + c
+                + ": mean must be finite and std positive, got "
+                + mean[c]
+                + ", "
                 + std[c]);
       }
     }

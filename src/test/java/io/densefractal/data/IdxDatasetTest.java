@@ -165,7 +165,8 @@ class IdxDatasetTest {
         "SKIPPED: " + real + " is missing (apt-get install dataset-fashion-mnist)");
     assertThat(header(real.resolve("train-images-idx3-ubyte.gz"), 4))
         .containsExactly(0x803, 60_000, 28, 28);
-    assertThat(header(real.resolve("train-labels-idx1-ubyte.gz"), 2)).containsExactly(0x801, 60_000);
+    assertThat(header(real.resolve("train-labels-idx1-ubyte.gz"), 2))
+        .containsExactly(0x801, 60_000);
     assertThat(header(real.resolve("t10k-images-idx3-ubyte.gz"), 4))
         .containsExactly(0x803, 10_000, 28, 28);
     assertThat(header(real.resolve("t10k-labels-idx1-ubyte.gz"), 2)).containsExactly(0x801, 10_000);
