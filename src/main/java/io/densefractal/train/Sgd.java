@@ -69,13 +69,17 @@ public final class Sgd implements AutoCloseable {
    * then zeroes the gradients (they accumulate across backward passes).
    */
   public void step(double lr) {
+    // Every temporary is attached to the step's scope: an operation's result belongs to its
+    // input's manager, and the inputs here (weights, buffers) live for the whole run.
     try (NDManager scope = manager.newSubManager()) {
       for (Map.Entry<String, Parameter> e : parameters.entrySet()) {
         NDArray p = e.getValue().getArray();
         NDArray g = p.getGradient();
         g.attach(scope); // the handle (not the gradient itself) dies with the scope
-        NDArray d = weightDecay == 0 ? g.duplicate() : g.add(p.mul(weightDecay));
-        d.attach(scope);
+        NDArray d = g.duplicate();
+        if (weightDecay != 0) {
+          d.addi(scoped(p.mul(weightDecay), scope));
+        }
         if (momentum != 0) {
           NDArray buf = buffers.get(e.getKey());
           if (buf == null) {
@@ -86,15 +90,20 @@ public final class Sgd implements AutoCloseable {
             buf.muli(momentum).addi(d);
           }
           if (nesterov) {
-            d.addi(buf.mul(momentum));
+            d.addi(scoped(buf.mul(momentum), scope));
           } else {
             d = buf;
           }
         }
-        p.subi(d.mul(lr));
+        p.subi(scoped(d.mul(lr), scope));
         g.subi(g);
       }
     }
+  }
+
+  private static NDArray scoped(NDArray a, NDManager scope) {
+    a.attach(scope);
+    return a;
   }
 
   /** The momentum buffers as a state dict with {@link #STATE_PREFIX} keys. */

@@ -137,6 +137,14 @@ public final class Trainer {
     TrainingState state;
     try (NDManager root = NDManager.newBaseManager()) {
       if (from != null) {
+        if (!from.state().classes().equals(classes)) {
+          throw new DenseFractalException(
+              "the dataset's classes changed since the checkpoint was written: "
+                  + from.state().classes()
+                  + " then, "
+                  + classes
+                  + " now");
+        }
         ModelWeights.initialize(block, root, oneImage, from.model(), true);
         state =
             new TrainingState(
@@ -146,14 +154,6 @@ public final class Trainer {
                 from.state().globalStep(),
                 from.state().bestAccuracy(),
                 from.state().bestEpoch());
-        if (!from.state().classes().equals(classes)) {
-          throw new DenseFractalException(
-              "the dataset's classes changed since the checkpoint was written: "
-                  + from.state().classes()
-                  + " then, "
-                  + classes
-                  + " now");
-        }
         log.truncateTo(state.epochsDone());
         out.printf(
             Locale.ROOT,

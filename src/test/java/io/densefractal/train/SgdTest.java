@@ -144,4 +144,24 @@ class SgdTest {
       }
     }
   }
+
+  @Test
+  void stepsDoNotAccumulateArrays() {
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Linear linear = linear(manager);
+      Map<String, Parameter> params = Map.of("w", linear.getParameters().get(0).getValue());
+      for (boolean nesterov : new boolean[] {true, false}) {
+        try (Sgd sgd = new Sgd(params, 0.9, nesterov, 1e-4, manager)) {
+          int[] counts = new int[6];
+          for (int i = 0; i < counts.length; i++) {
+            backward(linear, manager);
+            sgd.step(0.1);
+            counts[i] = ((ai.djl.ndarray.BaseNDManager) manager).getManagedArrays().size();
+          }
+          // After the first step created the momentum buffer, nothing may pile up.
+          assertThat(counts[5]).isEqualTo(counts[1]);
+        }
+      }
+    }
+  }
 }
