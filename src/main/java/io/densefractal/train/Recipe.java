@@ -153,11 +153,18 @@ public record Recipe(
     };
   }
 
-  /** Epochs (0-based) at whose start a {@link Schedule#MULTISTEP} rate is divided by 10. */
+  /**
+   * Epochs (0-based) at whose start a {@link Schedule#MULTISTEP} rate is divided by 10: {@code
+   * floor(f × epochs)} for each fraction, kept strictly increasing and after the first epoch, so
+   * that a short run (FractalNet's four milestones in 3 epochs) does not start at lr/100 or drop
+   * twice at once. Runs of 16 epochs or more are unaffected.
+   */
   public List<Integer> milestones() {
     List<Integer> epochsAt = new ArrayList<>();
+    int previous = 0;
     for (double f : milestoneFractions) {
-      epochsAt.add((int) Math.floor(f * epochs));
+      previous = Math.max(previous + 1, (int) Math.floor(f * epochs));
+      epochsAt.add(previous);
     }
     return epochsAt;
   }

@@ -72,4 +72,13 @@ class RecipeTest {
             () -> Recipe.named("fractalnet").toBuilder().nesterov(true).momentum(0).build())
         .hasMessageContaining("Nesterov");
   }
+
+  @Test
+  void shortRunsKeepDistinctMilestonesAfterTheFirstEpoch() {
+    assertThat(Recipe.fractalnet(3).milestones()).containsExactly(1, 2, 3, 4);
+    assertThat(Recipe.fractalnet(3).learningRate(2)).isCloseTo(0.0002, within(1e-12));
+    Recipe oneEpoch = Recipe.named("densenet").toBuilder().epochs(1).build();
+    assertThat(oneEpoch.learningRate(0)).isEqualTo(0.1);
+    assertThat(Recipe.fractalnet(16).milestones()).containsExactly(8, 12, 14, 15);
+  }
 }
