@@ -14,7 +14,7 @@ Data as the Java side prepares it: Fashion-MNIST IDX files, /255, zero padding b
 (mean 0.2860, std 0.3530); train: random crop with 2 px zero padding + horizontal flip p = 0.5;
 test: normalise only. FractalNet halves the resolution five times, so its images are zero-padded
 (centred) to 32x32 first, as RunData.imageSize does. The learning rate is divided by 10 at the
-start of epoch floor(f * epochs) for each milestone fraction f (Recipe.milestones), per epoch. The
+start of each milestone epoch (floor(f * epochs), kept increasing and >= 1: Recipe.milestones). The
 epoch time covers the training pass only (batch preparation, forward, backward, step), not the test
 pass, as the Java trainer's.
 
@@ -263,8 +263,13 @@ def build(model, in_channels, num_classes):
 # --- training ----------------------------------------------------------------------------------
 
 def learning_rate(base, milestones, epochs, epoch):
-    """Recipe.learningRate for MULTISTEP: /10 for each milestone floor(f * epochs) <= epoch."""
-    return base * 0.1 ** sum(1 for f in milestones if epoch >= int(f * epochs))
+    """Recipe.learningRate for MULTISTEP: /10 for each milestone <= epoch, where the milestones are
+    floor(f * epochs) kept strictly increasing and >= 1 (Recipe.milestones)."""
+    at, previous = [], 0
+    for f in milestones:
+        previous = max(previous + 1, int(f * epochs))
+        at.append(previous)
+    return base * 0.1 ** sum(1 for m in at if epoch >= m)
 
 
 def evaluate(model, images, labels, batch=500):
