@@ -3,6 +3,7 @@ package io.densefractal.cli;
 import io.densefractal.compare.CompareConfig;
 import io.densefractal.compare.Comparison;
 import io.densefractal.compare.ComparisonReport;
+import io.densefractal.train.ProgressBar;
 import io.densefractal.train.Trainer;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ final class CompareCommand implements Callable<Integer> {
             benchIters);
     var stream = Consoles.printStream(console);
     Comparison.Outcome outcome =
-        new Comparison(stream, new Trainer(stream, Consoles.isTerminal(console))).run(config);
+        new Comparison(stream, new Trainer(stream, ProgressBar.isTerminal())).run(config);
     ComparisonReport.write(out, outcome.rows(), outcome.histories());
     console.print(ComparisonReport.markdown(outcome.rows()));
     console.printf(

@@ -34,9 +34,4 @@ final class Consoles {
         };
     return new PrintStream(bytes, true, StandardCharsets.UTF_8);
   }
-
-  /** Redraw progress in place only on an interactive terminal writing to stdout. */
-  static boolean isTerminal(PrintWriter writer) {
-    return System.console() != null && !"dumb".equals(System.getenv("TERM"));
-  }
 }

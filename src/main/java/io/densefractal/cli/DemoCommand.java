@@ -1,6 +1,7 @@
 package io.densefractal.cli;
 
 import io.densefractal.models.ModelZoo;
+import io.densefractal.train.ProgressBar;
 import io.densefractal.train.Recipe;
 import io.densefractal.train.TrainConfig;
 import io.densefractal.train.TrainResult;
@@ -62,7 +63,7 @@ final class DemoCommand implements Callable<Integer> {
     // which suits a run of a few epochs better than the paper's two steps at 50 % / 75 %.
     Recipe recipe = Recipe.named("densenet").toBuilder().epochs(epochs).schedule("cosine").build();
     TrainConfig config = TrainConfig.builder(MODEL, DATA, recipe).seed(seed).build();
-    Trainer trainer = new Trainer(Consoles.printStream(console), Consoles.isTerminal(console));
+    Trainer trainer = new Trainer(Consoles.printStream(console), ProgressBar.isTerminal());
     TrainResult result = trainer.start(config, runDir);
     TrainCommand.printResult(console, result);
     return 0;

@@ -3,6 +3,7 @@ package io.densefractal.cli;
 import io.densefractal.DenseFractalException;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
+import io.densefractal.train.ProgressBar;
 import io.densefractal.train.Recipe;
 import io.densefractal.train.TrainConfig;
 import io.densefractal.train.TrainResult;
@@ -119,7 +120,7 @@ final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter console = spec.commandLine().getOut();
-    Trainer trainer = new Trainer(Consoles.printStream(console), Consoles.isTerminal(console));
+    Trainer trainer = new Trainer(Consoles.printStream(console), ProgressBar.isTerminal());
     TrainResult result;
     if (resume != null) {
       if (model != null || data != null || recipe != null) {
