@@ -8,16 +8,20 @@
 #
 # LIMIT_* = 0 uses the full sets (60,000 / 10,000). Runs go to runs/train-bench/<model>; a finished
 # run there is reused (delete it to retrain). Threads: 2 on both sides (THREADS to change).
+# Allocator: both sides use jemalloc when Debian's libjemalloc2 is present (our launcher's default;
+# TORCH_MALLOC=glibc runs PyTorch with glibc malloc, which is ~1.9x slower for DenseNet here).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 epochs=${1:-3}; limit_train=${2:-5000}; limit_test=${3:-5000}; shift 3 || true
 models=("$@"); [[ ${#models[@]} -gt 0 ]] || models=(resnet20_cifar densenet_bc100_k12 fractalnet20)
 threads=${THREADS:-2}
+jemalloc=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 out=runs/train-bench
 mkdir -p "$out"
 export DENSEFRACTAL_JAVA_OPTS="${DENSEFRACTAL_JAVA_OPTS:-} -Dai.djl.pytorch.num_threads=$threads -Dai.djl.pytorch.num_interop_threads=1"
 
 echo "date: $(date -u +%F), CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), threads: $threads"
+echo "PyTorch malloc: $( [[ "${TORCH_MALLOC:-jemalloc}" == jemalloc && -r "$jemalloc" ]] && echo jemalloc || echo glibc)"
 echo "epochs $epochs, train subset ${limit_train:-all}, test subset ${limit_test:-all}"
 printf '| model | ours: test acc %% | PyTorch: test acc %% | diff pp | ours s/epoch | PyTorch s/epoch | ratio |\n|---|---:|---:|---:|---:|---:|---:|\n' > "$out/table.md"
 for m in "${models[@]}"; do
@@ -27,7 +31,11 @@ for m in "${models[@]}"; do
     ./densefractal train -m "$m" --data fashion-mnist --epochs "$epochs" \
       --limit-train "$limit_train" --limit-test "$limit_test" --out "$run" > "$run.log" 2>&1
   fi
-  /usr/bin/python3 bench/torch_train.py --model "$m" --epochs "$epochs" --threads "$threads" \
+  torch_env=()
+  if [[ "${TORCH_MALLOC:-jemalloc}" == jemalloc && -r "$jemalloc" ]]; then
+    torch_env=(LD_PRELOAD="$jemalloc" MALLOC_CONF="dirty_decay_ms:-1,muzzy_decay_ms:-1")
+  fi
+  env "${torch_env[@]}" /usr/bin/python3 bench/torch_train.py --model "$m" --epochs "$epochs" --threads "$threads" \
     --limit-train "$limit_train" --limit-test "$limit_test" > "$out/$m.torch.log" 2>&1
   /usr/bin/python3 - "$run/metrics.jsonl" "$out/$m.torch.log" "$m" >> "$out/table.md" <<'PY'
 import json, statistics, sys
