@@ -21,6 +21,17 @@ public interface AppendingSegment extends Segment {
     return next;
   }
 
+  /**
+   * Whether {@link #compute} sees the state only through its concatenation along channels, so that
+   * a one-array state holding that concatenation gives the same result (a dense layer). The
+   * recomputation then back-propagates into one concatenated array, whose gradient is a single
+   * contiguous tensor, instead of into every earlier map (a copied gradient slice per map: a
+   * quadratic number of copies per dense block).
+   */
+  default boolean concatenatesState() {
+    return false;
+  }
+
   @Override
   default AppendingSegment appending() {
     return this;

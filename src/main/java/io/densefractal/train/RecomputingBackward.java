@@ -2,6 +2,7 @@ package io.densefractal.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -126,20 +127,29 @@ public final class RecomputingBackward {
     // 3. Segments backwards: recompute with a graph, back-propagate the saved output gradient.
     for (int i = segments.size() - 1; i >= 0; i--) {
       try (NDManager scope = manager.newSubManager()) {
+        Segment segment = segments.get(i);
+        AppendingSegment appending = segment.appending();
+        NDList saved = inputs.get(i);
+        // A concatenating segment gets its state as one leaf: its gradient arrives in one piece.
+        boolean joined = appending != null && appending.concatenatesState() && saved.size() > 1;
+        NDList source = saved;
+        if (joined) {
+          NDArray concatenated = NDArrays.concat(saved, 1);
+          concatenated.attach(scope);
+          source = new NDList(concatenated);
+        }
         NDList in = new NDList();
-        for (NDArray a : inputs.get(i)) {
+        for (NDArray a : source) {
           NDArray d = leaf(a);
           d.attach(scope);
           in.add(d);
         }
-        Segment segment = segments.get(i);
-        AppendingSegment appending = segment.appending();
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           seed(stochastic, stepSeed, i);
           NDArray objective;
           if (intermediates[i] != null && segment instanceof TwoPhaseSegment twoPhase) {
             // Back through the kept graph of the second phase, then recompute the first.
-            NDArray appended = inputs.get(i + 1).get(in.size());
+            NDArray appended = inputs.get(i + 1).get(saved.size());
             appended.tempAttach(scope);
             NDArray intermediate = intermediates[i];
             intermediate.attach(scope);
@@ -159,19 +169,19 @@ public final class RecomputingBackward {
         }
         NDList inputGrads = new NDList();
         if (i > 0) {
-          for (int j = 0; j < in.size(); j++) {
-            NDArray g = in.get(j).getGradient();
+          NDList g = joined ? splitChannels(in.head().getGradient(), saved) : gradients(in);
+          for (int j = 0; j < g.size(); j++) {
             if (appending != null) {
               // d state_j = (carried gradient of the passed-through array) + (through the new one)
-              inputGrads.add(grads.get(j).addi(g));
+              inputGrads.add(grads.get(j).addi(g.get(j)));
             } else {
-              NDArray kept = g.duplicate();
+              NDArray kept = g.get(j).duplicate();
               kept.attach(manager);
               inputGrads.add(kept);
             }
           }
         }
-        for (int j = appending != null ? in.size() : 0; j < grads.size(); j++) {
+        for (int j = appending != null ? saved.size() : 0; j < grads.size(); j++) {
           grads.get(j).close();
         }
         grads = inputGrads;
@@ -179,6 +189,25 @@ public final class RecomputingBackward {
     }
     restoreRunningStatistics(runningStats);
     return new Result(logits, lossValue);
+  }
+
+  private static NDList gradients(NDList leaves) {
+    NDList out = new NDList(leaves.size());
+    for (NDArray a : leaves) {
+      out.add(a.getGradient());
+    }
+    return out;
+  }
+
+  /** Views of {@code g}, the gradient of a channel concatenation, one per concatenated array. */
+  private static NDList splitChannels(NDArray g, NDList parts) {
+    long[] bounds = new long[parts.size() - 1];
+    long channels = 0;
+    for (int j = 0; j < bounds.length; j++) {
+      channels += parts.get(j).getShape().get(1);
+      bounds[j] = channels;
+    }
+    return g.split(bounds, 1);
   }
 
   /** A graph leaf sharing {@code a}'s data, recording gradients. */

@@ -19,6 +19,7 @@ import io.densefractal.weights.TorchKeys;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +30,11 @@ class RecomputingBackwardTest {
   static DenseNet smallDenseNet(double dropRate) {
     // DenseNet-BC, depth 16 (2 bottleneck layers per block), k = 4, on 16x16 images.
     return new DenseNet(DenseNets.cifar(16, 4, true).numClasses(5).dropRate(dropRate).build());
+  }
+
+  static DenseNet smallPlainDenseNet() {
+    // DenseNet without bottleneck, depth 13 (3 layers per block): its segments are not two-phase.
+    return new DenseNet(DenseNets.cifar(13, 4, false).numClasses(5).build());
   }
 
   static UnaryOperator<NDArray> crossEntropy(NDManager m) {
@@ -55,14 +61,18 @@ class RecomputingBackwardTest {
 
   /** An ordinary step: one forward with the graph recorded, one backward. */
   static Outcome standard(double dropRate) {
+    return standard(() -> smallDenseNet(dropRate));
+  }
+
+  static Outcome standard(Supplier<DenseNet> network) {
     return ordinary(
-        dropRate, (net, ps, x) -> net.forward(ps, new NDList(x), true).singletonOrThrow());
+        network, (net, ps, x) -> net.forward(ps, new NDList(x), true).singletonOrThrow());
   }
 
   /** An ordinary step through the chained segments, seeded as the recomputation seeds them. */
   static Outcome chainedSegments(double dropRate, long stepSeed) {
     return ordinary(
-        dropRate,
+        () -> smallDenseNet(dropRate),
         (net, ps, x) -> {
           NDList state = new NDList(x);
           List<Segment> segments = net.segments();
@@ -78,9 +88,9 @@ class RecomputingBackwardTest {
     NDArray apply(DenseNet net, ParameterStore ps, NDArray x);
   }
 
-  static Outcome ordinary(double dropRate, Forward forward) {
+  static Outcome ordinary(Supplier<DenseNet> network, Forward forward) {
     Engine.getInstance().setRandomSeed(7);
-    DenseNet net = smallDenseNet(dropRate);
+    DenseNet net = network.get();
     try (NDManager m = NDManager.newBaseManager()) {
       net.initialize(m, DataType.FLOAT32, INPUT);
       Engine.getInstance().setRandomSeed(8);
@@ -98,8 +108,13 @@ class RecomputingBackwardTest {
   }
 
   static Outcome recomputed(double dropRate, long stepSeed, RecomputingBackward.Policy policy) {
+    return recomputed(() -> smallDenseNet(dropRate), stepSeed, policy);
+  }
+
+  static Outcome recomputed(
+      Supplier<DenseNet> network, long stepSeed, RecomputingBackward.Policy policy) {
     Engine.getInstance().setRandomSeed(7);
-    DenseNet net = smallDenseNet(dropRate);
+    DenseNet net = network.get();
     try (NDManager m = NDManager.newBaseManager()) {
       net.initialize(m, DataType.FLOAT32, INPUT);
       Engine.getInstance().setRandomSeed(8);
@@ -133,6 +148,15 @@ class RecomputingBackwardTest {
     assertSame(expected, chainedSegments(0, 1), 1e-6); // the segments are the forward pass
     assertSame(expected, recomputed(0, 1), 1e-5);
     assertSame(expected, recomputed(0, 1, RecomputingBackward.Policy.FIRST_PHASE), 1e-5);
+  }
+
+  @Test
+  void plainDenseNetGradientsEqualAStandardStep() {
+    Outcome expected = standard(RecomputingBackwardTest::smallPlainDenseNet);
+    for (RecomputingBackward.Policy policy : RecomputingBackward.Policy.values()) {
+      assertSame(
+          expected, recomputed(RecomputingBackwardTest::smallPlainDenseNet, 1, policy), 1e-5);
+    }
   }
 
   @Test

@@ -136,8 +136,19 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
    * does) and keeps the 3×3 unit's graph; a plain layer is recomputed whole.
    */
   private static AppendingSegment segmentOf(DenseLayer layer) {
+    // A dense layer's first step concatenates its state, so a pre-concatenated state is the same.
     if (!layer.hasBottleneck()) {
-      return (ps, state, training) -> layer.forward(ps, state, training).singletonOrThrow();
+      return new AppendingSegment() {
+        @Override
+        public NDArray compute(ParameterStore ps, NDList state, boolean training) {
+          return layer.forward(ps, state, training).singletonOrThrow();
+        }
+
+        @Override
+        public boolean concatenatesState() {
+          return true;
+        }
+      };
     }
     return new TwoPhaseSegment() {
       @Override
@@ -148,6 +159,11 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
       @Override
       public NDArray second(ParameterStore ps, NDArray bottleneck, boolean training) {
         return layer.secondUnit(ps, bottleneck, training);
+      }
+
+      @Override
+      public boolean concatenatesState() {
+        return true;
       }
     };
   }
