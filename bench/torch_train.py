@@ -151,10 +151,6 @@ class DropUnit(nn.Module):
         return F.relu(self.bn(x))
 
 
-def mean_join(outs):
-    return torch.stack(outs).mean(0)
-
-
 def local_drop_join(outs):
     """Mean of the inputs kept, one mask for the mini-batch; at least one input kept."""
     if len(outs) == 1:
@@ -163,27 +159,7 @@ def local_drop_join(outs):
     keep = [v >= FRACTAL_LOCAL_DROP for v in u[:-1]]
     if not any(keep):
         keep[min(len(outs) - 1, int(u[-1] * len(outs)))] = True
-    return mean_join([o for o, k in zip(outs, keep) if k])
-
-
-def fractal_block_forward(block, x, join):
-    """reference.FractalBlockRef.forward with a pluggable join (pool before the last join)."""
-    z = block.doubling(x)
-    count = len(block.columns)
-    depth = 2 ** (count - 1)
-    nxt = [z] * count
-    for t in range(1, depth + 1):
-        outs, ending = [], []
-        for c in range(count - 1, -1, -1):
-            span = 2 ** (count - 1 - c)
-            if t % span == 0:
-                ending.append(c)
-                outs.append(block.columns[c].convs[t // span - 1](nxt[c]))
-        if t == depth:
-            return join([F.max_pool2d(o, 2) for o in outs])
-        joined = join(outs)
-        for c in ending:
-            nxt[c] = joined
+    return reference.mean_join([o for o, k in zip(outs, keep) if k])
 
 
 class TrainableFractalNet(reference.FractalNetRef):
@@ -205,9 +181,9 @@ class TrainableFractalNet(reference.FractalNetRef):
                 column = min(columns - 1, int(u[1] * columns))
         if column is not None:
             return super().forward(x, column=column)
-        join = local_drop_join if self.training else mean_join
+        join = local_drop_join if self.training else reference.mean_join
         for b in self.blocks:
-            x = fractal_block_forward(b, x, join)
+            x = reference.fractal_block_forward(b, x, join)
         return self.classifier(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
 
 

@@ -156,6 +156,32 @@ class FractalColumn(nn.Module):
         self.convs = nn.ModuleList(units)
 
 
+def mean_join(outs):
+    """FractalNet's join: the element-wise mean of the paths that end here."""
+    return torch.stack(outs).mean(0)
+
+
+def fractal_block_forward(block, x, join):
+    """A FractalBlockRef's forward with a pluggable join (the training benchmark passes drop-path
+    joins): columns unrolled by time step, pool before the last join."""
+    z = block.doubling(x)
+    count = len(block.columns)
+    depth = 2 ** (count - 1)
+    nxt = [z] * count
+    for t in range(1, depth + 1):
+        outs, ending = [], []
+        for c in range(count - 1, -1, -1):
+            span = 2 ** (count - 1 - c)
+            if t % span == 0:
+                ending.append(c)
+                outs.append(block.columns[c].convs[t // span - 1](nxt[c]))
+        if t == depth:
+            return join([F.max_pool2d(o, 2) for o in outs])
+        joined = join(outs)
+        for c in ending:
+            nxt[c] = joined
+
+
 class FractalBlockRef(nn.Module):
     """Columns c = 0 (shallowest, 1 unit) .. C-1 (2^(C-1) units); joins = mean; pool, then the
     last join (the authors' released code); a 1x1 'doubling' unit in front (38.9 M variant)."""
@@ -167,22 +193,7 @@ class FractalBlockRef(nn.Module):
             FractalColumn([FractalUnit(width, width, 3) for _ in range(2 ** c)]) for c in range(columns))
 
     def forward(self, x):
-        z = self.doubling(x)
-        count = len(self.columns)
-        depth = 2 ** (count - 1)
-        nxt = [z] * count
-        for t in range(1, depth + 1):
-            outs, ending = [], []
-            for c in range(count - 1, -1, -1):
-                span = 2 ** (count - 1 - c)
-                if t % span == 0:
-                    ending.append(c)
-                    outs.append(self.columns[c].convs[t // span - 1](nxt[c]))
-            if t == depth:
-                return torch.stack([F.max_pool2d(o, 2) for o in outs]).mean(0)
-            joined = torch.stack(outs).mean(0)
-            for c in ending:
-                nxt[c] = joined
+        return fractal_block_forward(self, x, mean_join)
 
     def column(self, x, c):
         z = self.doubling(x)

@@ -109,12 +109,7 @@ public final class Subsets {
     }
     SplittableRandom rng = new SplittableRandom(seed);
     for (int[] members : byClass) {
-      for (int i = members.length - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
-        int t = members[i];
-        members[i] = members[j];
-        members[j] = t;
-      }
+      Shuffle.inPlace(members, rng);
     }
     return byClass;
   }

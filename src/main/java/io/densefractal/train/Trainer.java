@@ -13,6 +13,7 @@ import io.densefractal.DenseFractalException;
 import io.densefractal.data.Batch;
 import io.densefractal.data.BatchLoader;
 import io.densefractal.data.ImageDataset;
+import io.densefractal.data.Shuffle;
 import io.densefractal.data.Transform;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.ModelOptions;
@@ -32,7 +33,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 
 /**
@@ -297,7 +297,7 @@ public final class Trainer {
       NDManager root) {
     TrainConfig c = state.config();
     Recipe recipe = c.recipe();
-    int[] order = permutation(train.size(), Seeds.mix(c.seed(), Seeds.DATA_ORDER, epoch));
+    int[] order = Shuffle.permutation(train.size(), Seeds.mix(c.seed(), Seeds.DATA_ORDER, epoch));
     if (order.length % recipe.batchSize() == 1) {
       // BatchNorm cannot normalise a batch of one image: leave the lone last one out this epoch.
       order = java.util.Arrays.copyOf(order, order.length - 1);
@@ -399,22 +399,6 @@ public final class Trainer {
             loss,
             lr,
             kept));
-  }
-
-  /** A seeded Fisher–Yates shuffle of 0..n-1. */
-  static int[] permutation(int n, long seed) {
-    int[] order = new int[n];
-    for (int i = 0; i < n; i++) {
-      order[i] = i;
-    }
-    SplittableRandom rng = new SplittableRandom(seed);
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    return order;
   }
 
   private static void writeState(Path runDir, TrainingState state) {

@@ -26,18 +26,7 @@ class BatchLoaderTest {
   }
 
   private static int[] permutation(int n, long seed) {
-    int[] p = new int[n];
-    for (int i = 0; i < n; i++) {
-      p[i] = i;
-    }
-    SplittableRandom rng = new SplittableRandom(seed);
-    for (int i = n - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
-      int t = p[i];
-      p[i] = p[j];
-      p[j] = t;
-    }
-    return p;
+    return Shuffle.permutation(n, seed);
   }
 
   private static List<Batch> all(BatchLoader loader) {
@@ -188,14 +177,29 @@ class BatchLoaderTest {
     assertThat(perBatchMs).as("ms per batch of 128 (one thread)").isLessThan(5);
   }
 
-  /** Counts image reads and makes each one slow. */
-  private record CountingDataset(ImageDataset base, AtomicInteger reads, long millis)
-      implements ImageDataset {
+  /** A dataset that passes everything but {@code image} through to {@code base()}. */
+  private interface ForwardingDataset extends ImageDataset {
+    ImageDataset base();
+
     @Override
-    public int size() {
-      return base.size();
+    default int size() {
+      return base().size();
     }
 
+    @Override
+    default int label(int index) {
+      return base().label(index);
+    }
+
+    @Override
+    default List<String> classes() {
+      return base().classes();
+    }
+  }
+
+  /** Counts image reads and makes each one slow. */
+  private record CountingDataset(ImageDataset base, AtomicInteger reads, long millis)
+      implements ForwardingDataset {
     @Override
     public Image image(int index) {
       reads.incrementAndGet();
@@ -206,42 +210,17 @@ class BatchLoaderTest {
       }
       return base.image(index);
     }
-
-    @Override
-    public int label(int index) {
-      return base.label(index);
-    }
-
-    @Override
-    public List<String> classes() {
-      return base.classes();
-    }
   }
 
   /** Throws {@code error} when image {@code bad} is read. */
   private record FailingDataset(ImageDataset base, int bad, RuntimeException error)
-      implements ImageDataset {
-    @Override
-    public int size() {
-      return base.size();
-    }
-
+      implements ForwardingDataset {
     @Override
     public Image image(int index) {
       if (index == bad) {
         throw error;
       }
       return base.image(index);
-    }
-
-    @Override
-    public int label(int index) {
-      return base.label(index);
-    }
-
-    @Override
-    public List<String> classes() {
-      return base.classes();
     }
   }
 }
