@@ -13,8 +13,9 @@ written for eval-mode parity, leaves out.
 Data as the Java side prepares it: Fashion-MNIST IDX files, /255, zero padding before normalising
 (mean 0.2860, std 0.3530); train: random crop with 2 px zero padding + horizontal flip p = 0.5;
 test: normalise only. FractalNet halves the resolution five times, so its images are zero-padded
-(centred) to 32x32 first, as RunData.imageSize does. The learning rate is divided by 10 at the
-start of each milestone epoch (floor(f * epochs), kept increasing and >= 1: Recipe.milestones). The
+(centred) to 32x32 first, as RunData.imageSize does. The learning rate is divided by 10 at each
+milestone step (floor(f * epochs * steps per epoch), kept increasing and >= 1:
+Recipe.milestoneSteps), so a one-epoch run anneals within its epoch as the Java trainer's does. The
 epoch time covers the training pass only (batch preparation, forward, backward, step), not the test
 pass, as the Java trainer's.
 
@@ -238,14 +239,15 @@ def build(model, in_channels, num_classes):
 
 # --- training ----------------------------------------------------------------------------------
 
-def learning_rate(base, milestones, epochs, epoch):
-    """Recipe.learningRate for MULTISTEP: /10 for each milestone <= epoch, where the milestones are
-    floor(f * epochs) kept strictly increasing and >= 1 (Recipe.milestones)."""
+def learning_rate(base, milestones, epochs, steps_per_epoch, step):
+    """Recipe.learningRate for MULTISTEP: /10 for each milestone step <= step (0-based over the
+    run), where the milestones are floor(f * epochs * steps_per_epoch) kept strictly increasing and
+    >= 1 (Recipe.milestoneSteps)."""
     at, previous = [], 0
     for f in milestones:
-        previous = max(previous + 1, int(f * epochs))
+        previous = max(previous + 1, int(f * epochs * steps_per_epoch))
         at.append(previous)
-    return base * 0.1 ** sum(1 for m in at if epoch >= m)
+    return base * 0.1 ** sum(1 for m in at if step >= m)
 
 
 def evaluate(model, images, labels, batch=500):
@@ -309,9 +311,6 @@ def main():
 
     epoch_seconds, images_seen, accuracy = [], 0, 0.0
     for epoch in range(r["epochs"]):
-        lr = learning_rate(r["lr"], r["milestones"], r["epochs"], epoch)
-        for group in opt.param_groups:
-            group["lr"] = lr
         gen = torch.Generator().manual_seed(a.seed * 1_000_003 + epoch)
         order = torch.randperm(len(train_y), generator=gen)
         if len(order) % r["batch_size"] == 1:
@@ -319,7 +318,12 @@ def main():
         model.train()
         t0 = time.perf_counter()
         loss_sum, correct = 0.0, 0
-        for idx in order.split(r["batch_size"]):
+        steps_per_epoch = (len(order) + r["batch_size"] - 1) // r["batch_size"]
+        for step, idx in enumerate(order.split(r["batch_size"])):
+            lr = learning_rate(r["lr"], r["milestones"], r["epochs"], steps_per_epoch,
+                               epoch * steps_per_epoch + step)
+            for group in opt.param_groups:
+                group["lr"] = lr
             x = prepare(train_x[idx], size, PADDING, gen)
             y = train_y[idx]
             logits = model(x)

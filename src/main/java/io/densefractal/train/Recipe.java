@@ -154,22 +154,34 @@ public record Recipe(
   }
 
   /**
-   * Epochs (0-based) at whose start a {@link Schedule#MULTISTEP} rate is divided by 10: {@code
-   * floor(f × epochs)} for each fraction, kept strictly increasing and after the first epoch, so
-   * that a short run (FractalNet's four milestones in 3 epochs) does not start at lr/100 or drop
-   * twice at once. Runs of 16 epochs or more are unaffected.
+   * Epochs (0-based) at whose start a {@link Schedule#MULTISTEP} rate is divided by 10 when the
+   * rate changes once per epoch: {@link #milestoneSteps milestoneSteps(1)}.
    */
   public List<Integer> milestones() {
-    List<Integer> epochsAt = new ArrayList<>();
-    int previous = 0;
-    for (double f : milestoneFractions) {
-      previous = Math.max(previous + 1, (int) Math.floor(f * epochs));
-      epochsAt.add(previous);
-    }
-    return epochsAt;
+    return milestoneSteps(1).stream().map(Math::toIntExact).toList();
   }
 
-  /** The learning rate during {@code epoch} (0-based), ignoring warm-up and per-step cosine. */
+  /**
+   * Steps (0-based, counted over the whole run) at which a {@link Schedule#MULTISTEP} rate is
+   * divided by 10: {@code floor(f × epochs × stepsPerEpoch)} for each fraction, kept strictly
+   * increasing and after the first step. Milestones are placed per step, as He et al. give theirs
+   * (32k and 48k of 64k iterations), so that a short run also anneals: a 1-epoch run spends its
+   * last half at lr/10 and lr/100 instead of ending at the peak rate. When {@code f × epochs} is a
+   * whole number (every paper recipe at its own length) the drop falls at the start of that epoch,
+   * as a per-epoch schedule's does.
+   */
+  public List<Long> milestoneSteps(int stepsPerEpoch) {
+    long total = (long) epochs * stepsPerEpoch;
+    List<Long> at = new ArrayList<>();
+    long previous = 0;
+    for (double f : milestoneFractions) {
+      previous = Math.max(previous + 1, (long) Math.floor(f * total));
+      at.add(previous);
+    }
+    return at;
+  }
+
+  /** The learning rate at the start of {@code epoch} (0-based) with one step per epoch. */
   public double learningRate(int epoch) {
     return learningRate(epoch, 0, 1);
   }
@@ -179,14 +191,15 @@ public record Recipe(
    * stepsPerEpoch} steps in an epoch.
    */
   public double learningRate(int epoch, int step, int stepsPerEpoch) {
-    double progress = epoch + (double) step / stepsPerEpoch; // epochs done, fractional
+    long globalStep = (long) epoch * stepsPerEpoch + step;
+    double progress = (double) globalStep / stepsPerEpoch; // epochs done, fractional
     double lr =
         switch (schedule) {
           case STEP -> learningRate * Math.pow(0.1, epoch / stepEvery);
           case MULTISTEP -> {
             double r = learningRate;
-            for (int m : milestones()) {
-              if (epoch >= m) {
+            for (long m : milestoneSteps(stepsPerEpoch)) {
+              if (globalStep >= m) {
                 r /= 10;
               }
             }
@@ -196,7 +209,7 @@ public record Recipe(
         };
     if (progress < warmupEpochs) {
       // Linear warm-up per step, reaching the scheduled rate at the end of the warm-up.
-      lr *= (epoch * (double) stepsPerEpoch + step + 1) / (warmupEpochs * (double) stepsPerEpoch);
+      lr *= (globalStep + 1) / (warmupEpochs * (double) stepsPerEpoch);
     }
     return lr;
   }

@@ -81,4 +81,29 @@ class RecipeTest {
     assertThat(oneEpoch.learningRate(0)).isEqualTo(0.1);
     assertThat(Recipe.fractalnet(16).milestones()).containsExactly(8, 12, 14, 15);
   }
+
+  @Test
+  void milestonesFallPerStepSoThatShortRunsAnnealToo() {
+    Recipe oneEpoch = Recipe.named("resnet-cifar").toBuilder().epochs(1).build();
+    assertThat(oneEpoch.milestoneSteps(469)).containsExactly(234L, 351L);
+    assertThat(oneEpoch.learningRate(0, 233, 469)).isEqualTo(0.1);
+    assertThat(oneEpoch.learningRate(0, 234, 469)).isCloseTo(0.01, within(1e-12));
+    assertThat(oneEpoch.learningRate(0, 350, 469)).isCloseTo(0.01, within(1e-12));
+    assertThat(oneEpoch.learningRate(0, 351, 469)).isCloseTo(0.001, within(1e-12));
+    // Mid-epoch when f x epochs is not whole: 3 epochs, 50 % = halfway through epoch 1.
+    Recipe three = Recipe.named("densenet").toBuilder().epochs(3).build();
+    assertThat(three.learningRate(1, 49, 100)).isEqualTo(0.1);
+    assertThat(three.learningRate(1, 50, 100)).isCloseTo(0.01, within(1e-12));
+  }
+
+  @Test
+  void papersRecipesDropAtTheStartOfTheirMilestoneEpochsPerStepToo() {
+    Recipe d = Recipe.named("densenet");
+    int steps = 782;
+    assertThat(d.milestoneSteps(steps)).containsExactly(150L * steps, 225L * steps);
+    assertThat(d.learningRate(149, steps - 1, steps)).isEqualTo(0.1);
+    assertThat(d.learningRate(150, 0, steps)).isCloseTo(0.01, within(1e-12));
+    Recipe f = Recipe.fractalnet(400);
+    assertThat(f.milestoneSteps(600)).containsExactly(120_000L, 180_000L, 210_000L, 225_000L);
+  }
 }
