@@ -304,6 +304,33 @@ def check_export(args):
         np.save(args.output, model(x).numpy())
 
 
+def train_steps(args):
+    """A few SGD steps from fixed weights on fixed random batches (cross-entropy; torch.optim.SGD
+    with the given momentum, Nesterov and weight decay): the initial weights, the batches, each
+    step's loss and the final state dict, for the Java training loop to retrace."""
+    os.makedirs(args.out, exist_ok=True)
+    torch.manual_seed(args.seed)
+    model = build(args.model, args.num_classes)
+    torch.save(model.state_dict(), os.path.join(args.out, "initial.pth"))
+    opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                          nesterov=args.nesterov, weight_decay=args.wd)
+    model.train()
+    losses = []
+    for step in range(args.steps):
+        x = torch.randn(args.batch, 3, args.size, args.size)
+        y = torch.randint(0, args.num_classes, (args.batch,))
+        np.save(os.path.join(args.out, "x_%d.npy" % step), x.numpy())
+        np.save(os.path.join(args.out, "y_%d.npy" % step), y.numpy())
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    torch.save(model.state_dict(), os.path.join(args.out, "final.pth"))
+    with open(os.path.join(args.out, "manifest.json"), "w") as f:
+        json.dump({"losses": losses}, f)
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -322,8 +349,20 @@ def main():
     c.add_argument("--weights", required=True)
     c.add_argument("--input", required=True)
     c.add_argument("--output", required=True)
+    t = sub.add_parser("train-steps")
+    t.add_argument("--model", required=True)
+    t.add_argument("--num-classes", type=int, default=10)
+    t.add_argument("--out", required=True)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--steps", type=int, default=4)
+    t.add_argument("--batch", type=int, default=8)
+    t.add_argument("--size", type=int, default=16)
+    t.add_argument("--lr", type=float, default=0.1)
+    t.add_argument("--momentum", type=float, default=0.9)
+    t.add_argument("--nesterov", action="store_true")
+    t.add_argument("--wd", type=float, default=0.0)
     args = p.parse_args()
-    make(args) if args.cmd == "make" else check_export(args)
+    {"make": make, "check-export": check_export, "train-steps": train_steps}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -89,63 +89,9 @@ public final class RecomputingBackward {
     boolean stochastic = block.isStochastic();
     NDManager manager = x.getManager();
 
-    // 1. Forward, no graph: keep the input of every segment. A dense block's maps live in one
-    // buffer, and each layer's input is a view of its first channels (no re-concatenation).
-    List<NDList> inputs = new ArrayList<>(segments.size());
-    NDArray[] intermediates = new NDArray[segments.size()]; // FIRST_PHASE: second phase's input
-    NDArray[] appended = new NDArray[segments.size()]; // FIRST_PHASE: its output, graph kept
-    NDList state = new NDList(x);
-    ChannelBuffer buffer = null;
-    for (int i = 0; i < segments.size(); i++) {
-      seed(stochastic, stepSeed, i);
-      Segment segment = segments.get(i);
-      AppendingSegment appending = segment.appending();
-      if (appending == null) {
-        if (buffer != null) {
-          state = new NDList(buffer.contents());
-          buffer = null;
-        }
-        inputs.add(state);
-        state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
-        continue;
-      }
-      NDArray input = buffer != null ? buffer.contents() : joined(state, manager);
-      inputs.add(new NDList(input));
-      int index = i;
-      boolean keepSecondPhase =
-          policy == Policy.FIRST_PHASE && appending instanceof TwoPhaseSegment;
-      NDArray added =
-          Scoped.apply(
-              input,
-              in -> {
-                if (!keepSecondPhase) {
-                  return appending.compute(ps, new NDList(in), true);
-                }
-                TwoPhaseSegment twoPhase = (TwoPhaseSegment) appending;
-                NDArray intermediate = leaf(twoPhase.first(ps, new NDList(in), true));
-                intermediate.attach(manager);
-                intermediates[index] = intermediate;
-                try (GradientCollector graph = Engine.getInstance().newGradientCollector()) {
-                  return twoPhase.second(ps, intermediate, true); // its graph is kept
-                }
-              });
-      if (buffer == null) {
-        long channels = input.getShape().get(1);
-        long capacity = channels + appendingRun(segments, i) * added.getShape().get(1);
-        buffer = new ChannelBuffer(input, capacity, manager);
-        buffer.append(input);
-      }
-      buffer.append(added);
-      if (keepSecondPhase) {
-        appended[i] = added;
-      } else {
-        added.close();
-      }
-    }
-    if (buffer != null) {
-      state = new NDList(buffer.contents());
-    }
-    NDArray logits = state.singletonOrThrow();
+    // 1. Forward, no graph: keep the input of every segment.
+    Forward forward = Forward.run(segments, ps, x, stepSeed, stochastic, policy);
+    NDArray logits = forward.output;
     List<Pair<NDArray, NDArray>> runningStats = saveRunningStatistics(block);
 
     // 2. d loss / d logits.
@@ -165,7 +111,7 @@ public final class RecomputingBackward {
         Segment segment = segments.get(i);
         AppendingSegment appending = segment.appending();
         NDList in = new NDList();
-        for (NDArray a : inputs.get(i)) {
+        for (NDArray a : forward.inputs.get(i)) {
           NDArray d = leaf(a);
           d.attach(scope);
           in.add(d);
@@ -181,8 +127,8 @@ public final class RecomputingBackward {
                   scope,
                   stochastic,
                   stepSeed,
-                  intermediates[i],
-                  appended[i]);
+                  forward.intermediates[i],
+                  forward.appended[i]);
           continue;
         }
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -198,15 +144,98 @@ public final class RecomputingBackward {
         grads = new NDList();
         if (i > 0) {
           for (NDArray leaf : in) {
-            NDArray kept = leaf.getGradient().duplicate();
-            kept.attach(manager);
-            grads.add(kept);
+            NDArray gradient = leaf.getGradient(); // outlives the leaf: no copy needed
+            gradient.attach(manager);
+            grads.add(gradient);
           }
         }
       }
     }
     restoreRunningStatistics(runningStats);
     return new Result(logits, lossValue);
+  }
+
+  /**
+   * The gradient-free forward pass, keeping what the backward needs: every segment's input and,
+   * with {@link Policy#FIRST_PHASE}, each two-phase segment's second phase with its graph. A dense
+   * block's maps live in one {@link ChannelBuffer}; each layer's input is a view of its first
+   * channels.
+   */
+  private static final class Forward {
+    final List<NDList> inputs;
+    final NDArray[] intermediates; // FIRST_PHASE: the second phase's input (a leaf)
+    final NDArray[] appended; // FIRST_PHASE: the second phase's output, graph kept
+    NDArray output;
+
+    private Forward(int segments) {
+      inputs = new ArrayList<>(segments);
+      intermediates = new NDArray[segments];
+      appended = new NDArray[segments];
+    }
+
+    static Forward run(
+        List<Segment> segments,
+        ParameterStore ps,
+        NDArray x,
+        long stepSeed,
+        boolean stochastic,
+        Policy policy) {
+      NDManager manager = x.getManager();
+      Forward f = new Forward(segments.size());
+      NDList state = new NDList(x);
+      ChannelBuffer buffer = null;
+      for (int i = 0; i < segments.size(); i++) {
+        seed(stochastic, stepSeed, i);
+        Segment segment = segments.get(i);
+        AppendingSegment appending = segment.appending();
+        if (appending == null) {
+          if (buffer != null) {
+            state = new NDList(buffer.contents());
+            buffer = null;
+          }
+          f.inputs.add(state);
+          state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
+          continue;
+        }
+        NDArray input = buffer != null ? buffer.contents() : joined(state, manager);
+        f.inputs.add(new NDList(input));
+        int index = i;
+        boolean keepSecondPhase =
+            policy == Policy.FIRST_PHASE && appending instanceof TwoPhaseSegment;
+        NDArray added =
+            Scoped.apply(
+                input,
+                in -> {
+                  if (!keepSecondPhase) {
+                    return appending.compute(ps, new NDList(in), true);
+                  }
+                  TwoPhaseSegment twoPhase = (TwoPhaseSegment) appending;
+                  NDArray intermediate = leaf(twoPhase.first(ps, new NDList(in), true));
+                  intermediate.attach(manager);
+                  f.intermediates[index] = intermediate;
+                  try (GradientCollector graph = Engine.getInstance().newGradientCollector()) {
+                    return twoPhase.second(ps, intermediate, true); // its graph is kept
+                  }
+                });
+        if (buffer == null) {
+          long channels = input.getShape().get(1);
+          long capacity = channels + appendingRun(segments, i) * added.getShape().get(1);
+          buffer = new ChannelBuffer(input, capacity, manager);
+          buffer.append(input);
+        }
+        buffer.append(added);
+        if (keepSecondPhase) {
+          f.appended[i] = added;
+        } else {
+          added.close();
+        }
+      }
+      if (buffer != null) {
+        state = new NDList(buffer.contents());
+      }
+      f.output = state.singletonOrThrow();
+      return f;
+    }
   }
 
   /**

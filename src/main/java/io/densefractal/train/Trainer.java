@@ -323,8 +323,7 @@ public final class Trainer {
         try (NDManager scope = root.newSubManager()) {
           NDArray x = Batches.images(b, scope);
           NDArray target = Batches.targets(b, numClasses, recipe.labelSmoothing(), scope);
-          UnaryOperator<NDArray> loss =
-              logits -> logits.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
+          UnaryOperator<NDArray> loss = crossEntropy(target);
           long stepSeed = Seeds.mix(c.seed(), Seeds.ENGINE, stats.globalStep);
           StepOutput o = step(block, ps, x, loss, stepSeed, c.memoryEfficient());
           if (!Float.isFinite(o.loss)) {
@@ -355,11 +354,16 @@ public final class Trainer {
     return stats;
   }
 
-  private record StepOutput(NDArray logits, float loss) {}
+  /** Mean cross-entropy of logits against (possibly smoothed) one-hot targets, as PyTorch's. */
+  static UnaryOperator<NDArray> crossEntropy(NDArray target) {
+    return logits -> logits.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
+  }
+
+  record StepOutput(NDArray logits, float loss) {}
 
   /** Forward, loss and backward of one batch; gradients accumulate into the parameters. */
   @SuppressWarnings("unchecked")
-  private static <B extends Block & SegmentedNetwork> StepOutput step(
+  static <B extends Block & SegmentedNetwork> StepOutput step(
       Block block,
       ParameterStore ps,
       NDArray x,
