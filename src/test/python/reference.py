@@ -305,18 +305,27 @@ def check_export(args):
 
 
 def train_steps(args):
-    """A few SGD steps from fixed weights on fixed random batches (cross-entropy; torch.optim.SGD
-    with the given momentum, Nesterov and weight decay): the initial weights, the batches, each
-    step's loss and the final state dict, for the Java training loop to retrace."""
+    """SGD steps (cross-entropy; torch.optim.SGD with the given momentum, Nesterov and weight
+    decay) on fixed random batches, saving what the Java loop needs to retrace each step from the
+    same state: weights_S.pth (the state dict before step S; S = steps: after the last), momentum_S.pth
+    (the momentum buffers before step S, keyed optimizer.momentum_buffer.<parameter>; none before
+    step 0), x_S.npy / y_S.npy (the batch of step S) and each step's loss in manifest.json."""
     os.makedirs(args.out, exist_ok=True)
     torch.manual_seed(args.seed)
     model = build(args.model, args.num_classes)
-    torch.save(model.state_dict(), os.path.join(args.out, "initial.pth"))
     opt = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
                           nesterov=args.nesterov, weight_decay=args.wd)
+    names = {p: k for k, p in model.named_parameters()}
     model.train()
     losses = []
-    for step in range(args.steps):
+    for step in range(args.steps + 1):
+        torch.save(model.state_dict(), os.path.join(args.out, "weights_%d.pth" % step))
+        momentum = {"optimizer.momentum_buffer." + names[p]: s["momentum_buffer"]
+                    for p, s in opt.state.items() if s.get("momentum_buffer") is not None}
+        if momentum:
+            torch.save(momentum, os.path.join(args.out, "momentum_%d.pth" % step))
+        if step == args.steps:
+            break
         x = torch.randn(args.batch, 3, args.size, args.size)
         y = torch.randint(0, args.num_classes, (args.batch,))
         np.save(os.path.join(args.out, "x_%d.npy" % step), x.numpy())
@@ -326,7 +335,6 @@ def train_steps(args):
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    torch.save(model.state_dict(), os.path.join(args.out, "final.pth"))
     with open(os.path.join(args.out, "manifest.json"), "w") as f:
         json.dump({"losses": losses}, f)
 

@@ -34,12 +34,6 @@ import java.util.function.UnaryOperator;
  *       gradient that reaches the segment's input becomes the previous segment's g.
  * </ol>
  *
- * <p>{@link AppendingSegment}s (dense layers) see their state only through its concatenation: the
- * forward keeps a dense block's maps in one {@link ChannelBuffer} and hands each layer a view of
- * its first channels, and the backward keeps the block's state gradient in one array too, adding
- * each layer's input gradient into a view of it. No layer's input is concatenated again, in either
- * pass (Pleiss et al.'s shared storage).
- *
  * <p>BatchNorm running statistics are updated by the first forward only: they are saved before the
  * recomputations and restored after. Dropout masks are replayed by seeding the engine's generator
  * with the same per-segment seed in the forward and in the recomputation.
@@ -89,9 +83,34 @@ public final class RecomputingBackward {
     boolean stochastic = block.isStochastic();
     NDManager manager = x.getManager();
 
-    // 1. Forward, no graph: keep the input of every segment.
-    Forward forward = Forward.run(segments, ps, x, stepSeed, stochastic, policy);
-    NDArray logits = forward.output;
+    // 1. Forward, no graph: keep the input of every segment (states share their arrays).
+    List<NDList> inputs = new ArrayList<>(segments.size());
+    NDArray[] intermediates = new NDArray[segments.size()];
+    NDList state = new NDList(x);
+    for (int i = 0; i < segments.size(); i++) {
+      inputs.add(state);
+      seed(stochastic, stepSeed, i);
+      Segment segment = segments.get(i);
+      if (policy == Policy.FIRST_PHASE && segment instanceof TwoPhaseSegment twoPhase) {
+        int index = i;
+        state =
+            Scoped.applyList(
+                state,
+                s -> {
+                  NDArray intermediate = leaf(twoPhase.first(ps, s, true));
+                  intermediate.attach(manager);
+                  intermediates[index] = intermediate;
+                  NDList next = new NDList(s);
+                  try (GradientCollector graph = Engine.getInstance().newGradientCollector()) {
+                    next.add(twoPhase.second(ps, intermediate, true)); // its graph is kept
+                  }
+                  return next;
+                });
+      } else {
+        state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
+      }
+    }
+    NDArray logits = state.singletonOrThrow();
     List<Pair<NDArray, NDArray>> runningStats = saveRunningStatistics(block);
 
     // 2. d loss / d logits.
@@ -110,197 +129,85 @@ public final class RecomputingBackward {
       try (NDManager scope = manager.newSubManager()) {
         Segment segment = segments.get(i);
         AppendingSegment appending = segment.appending();
+        NDList saved = inputs.get(i);
+        // A concatenating segment gets its state as one leaf: its gradient arrives in one piece.
+        boolean joined = appending != null && appending.concatenatesState() && saved.size() > 1;
+        NDList source = saved;
+        if (joined) {
+          NDArray concatenated = NDArrays.concat(saved, 1);
+          concatenated.attach(scope);
+          source = new NDList(concatenated);
+        }
         NDList in = new NDList();
-        for (NDArray a : forward.inputs.get(i)) {
+        for (NDArray a : source) {
           NDArray d = leaf(a);
           d.attach(scope);
           in.add(d);
         }
-        if (appending != null) {
-          grads =
-              appendingBackward(
-                  appending,
-                  ps,
-                  in.head(),
-                  grads.singletonOrThrow(),
-                  i,
-                  scope,
-                  stochastic,
-                  stepSeed,
-                  forward.intermediates[i],
-                  forward.appended[i]);
-          continue;
-        }
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           seed(stochastic, stepSeed, i);
-          NDList out = segment.forward(ps, in, true);
-          NDArray objective = out.get(0).mul(grads.get(0)).sum();
-          for (int j = 1; j < out.size(); j++) {
-            objective = objective.add(out.get(j).mul(grads.get(j)).sum());
+          NDArray objective;
+          if (intermediates[i] != null && segment instanceof TwoPhaseSegment twoPhase) {
+            // Back through the kept graph of the second phase, then recompute the first.
+            NDArray appended = inputs.get(i + 1).get(saved.size());
+            appended.tempAttach(scope);
+            NDArray intermediate = intermediates[i];
+            intermediate.attach(scope);
+            collector.backward(appended.mul(grads.get(grads.size() - 1)).sum());
+            objective = twoPhase.first(ps, in, true).mul(intermediate.getGradient()).sum();
+          } else if (appending != null) {
+            // Only the appended array is new: the rest of the state passes through unchanged.
+            objective = appending.compute(ps, in, true).mul(grads.get(grads.size() - 1)).sum();
+          } else {
+            NDList out = segment.forward(ps, in, true);
+            objective = out.get(0).mul(grads.get(0)).sum();
+            for (int j = 1; j < out.size(); j++) {
+              objective = objective.add(out.get(j).mul(grads.get(j)).sum());
+            }
           }
           collector.backward(objective);
         }
-        grads.close();
-        grads = new NDList();
+        NDList inputGrads = new NDList();
         if (i > 0) {
-          for (NDArray leaf : in) {
-            NDArray gradient = leaf.getGradient(); // outlives the leaf: no copy needed
-            gradient.attach(manager);
-            grads.add(gradient);
+          NDList g = joined ? splitChannels(in.head().getGradient(), saved) : gradients(in);
+          for (int j = 0; j < g.size(); j++) {
+            if (appending != null) {
+              // d state_j = (carried gradient of the passed-through array) + (through the new one)
+              inputGrads.add(grads.get(j).addi(g.get(j)));
+            } else {
+              NDArray kept = g.get(j).duplicate();
+              kept.attach(manager);
+              inputGrads.add(kept);
+            }
           }
         }
+        for (int j = appending != null ? saved.size() : 0; j < grads.size(); j++) {
+          grads.get(j).close();
+        }
+        grads = inputGrads;
       }
     }
     restoreRunningStatistics(runningStats);
     return new Result(logits, lossValue);
   }
 
-  /**
-   * The gradient-free forward pass, keeping what the backward needs: every segment's input and,
-   * with {@link Policy#FIRST_PHASE}, each two-phase segment's second phase with its graph. A dense
-   * block's maps live in one {@link ChannelBuffer}; each layer's input is a view of its first
-   * channels.
-   */
-  private static final class Forward {
-    final List<NDList> inputs;
-    final NDArray[] intermediates; // FIRST_PHASE: the second phase's input (a leaf)
-    final NDArray[] appended; // FIRST_PHASE: the second phase's output, graph kept
-    NDArray output;
-
-    private Forward(int segments) {
-      inputs = new ArrayList<>(segments);
-      intermediates = new NDArray[segments];
-      appended = new NDArray[segments];
+  private static NDList gradients(NDList leaves) {
+    NDList out = new NDList(leaves.size());
+    for (NDArray a : leaves) {
+      out.add(a.getGradient());
     }
-
-    static Forward run(
-        List<Segment> segments,
-        ParameterStore ps,
-        NDArray x,
-        long stepSeed,
-        boolean stochastic,
-        Policy policy) {
-      NDManager manager = x.getManager();
-      Forward f = new Forward(segments.size());
-      NDList state = new NDList(x);
-      ChannelBuffer buffer = null;
-      for (int i = 0; i < segments.size(); i++) {
-        seed(stochastic, stepSeed, i);
-        Segment segment = segments.get(i);
-        AppendingSegment appending = segment.appending();
-        if (appending == null) {
-          if (buffer != null) {
-            state = new NDList(buffer.contents());
-            buffer = null;
-          }
-          f.inputs.add(state);
-          state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
-          continue;
-        }
-        NDArray input = buffer != null ? buffer.contents() : joined(state, manager);
-        f.inputs.add(new NDList(input));
-        int index = i;
-        boolean keepSecondPhase =
-            policy == Policy.FIRST_PHASE && appending instanceof TwoPhaseSegment;
-        NDArray added =
-            Scoped.apply(
-                input,
-                in -> {
-                  if (!keepSecondPhase) {
-                    return appending.compute(ps, new NDList(in), true);
-                  }
-                  TwoPhaseSegment twoPhase = (TwoPhaseSegment) appending;
-                  NDArray intermediate = leaf(twoPhase.first(ps, new NDList(in), true));
-                  intermediate.attach(manager);
-                  f.intermediates[index] = intermediate;
-                  try (GradientCollector graph = Engine.getInstance().newGradientCollector()) {
-                    return twoPhase.second(ps, intermediate, true); // its graph is kept
-                  }
-                });
-        if (buffer == null) {
-          long channels = input.getShape().get(1);
-          long capacity = channels + appendingRun(segments, i) * added.getShape().get(1);
-          buffer = new ChannelBuffer(input, capacity, manager);
-          buffer.append(input);
-        }
-        buffer.append(added);
-        if (keepSecondPhase) {
-          f.appended[i] = added;
-        } else {
-          added.close();
-        }
-      }
-      if (buffer != null) {
-        state = new NDList(buffer.contents());
-      }
-      f.output = state.singletonOrThrow();
-      return f;
-    }
+    return out;
   }
 
-  /**
-   * Back-propagates through one appending segment (a dense layer). Its state is the concatenation
-   * of the maps so far ({@code input}, as a leaf), and {@code stateGrad} is the gradient of the
-   * state it passes on: the input's channels, then the appended ones. The appended channels'
-   * gradient goes back through the recomputed layer; the input's channels pass theirs straight
-   * through, plus what comes back through the layer, added in place.
-   *
-   * @return the gradient of the segment's input state
-   */
-  private static NDList appendingBackward(
-      AppendingSegment appending,
-      ParameterStore ps,
-      NDArray input,
-      NDArray stateGrad,
-      int index,
-      NDManager scope,
-      boolean stochastic,
-      long stepSeed,
-      NDArray intermediate,
-      NDArray appended) {
-    long channels = input.getShape().get(1);
-    NDArray appendedGrad = stateGrad.get(new NDIndex(":, {}:", channels));
-    appendedGrad.attach(scope);
-    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      seed(stochastic, stepSeed, index);
-      NDArray objective;
-      if (intermediate != null) {
-        // Back through the kept graph of the second phase, then recompute the first.
-        intermediate.attach(scope);
-        appended.attach(scope);
-        collector.backward(appended.mul(appendedGrad).sum());
-        TwoPhaseSegment twoPhase = (TwoPhaseSegment) appending;
-        objective =
-            twoPhase.first(ps, new NDList(input), true).mul(intermediate.getGradient()).sum();
-      } else {
-        objective = appending.compute(ps, new NDList(input), true).mul(appendedGrad).sum();
-      }
-      collector.backward(objective);
+  /** Views of {@code g}, the gradient of a channel concatenation, one per concatenated array. */
+  private static NDList splitChannels(NDArray g, NDList parts) {
+    long[] bounds = new long[parts.size() - 1];
+    long channels = 0;
+    for (int j = 0; j < bounds.length; j++) {
+      channels += parts.get(j).getShape().get(1);
+      bounds[j] = channels;
     }
-    NDArray inputGrad = stateGrad.get(new NDIndex(":, 0:{}", channels));
-    inputGrad.addi(input.getGradient());
-    stateGrad.close(); // the view keeps the memory alive; the wider handle is no longer needed
-
-    return new NDList(inputGrad);
-  }
-
-  /** The number of consecutive appending segments from {@code from}: one dense block's layers. */
-  private static int appendingRun(List<Segment> segments, int from) {
-    int n = 0;
-    while (from + n < segments.size() && segments.get(from + n).appending() != null) {
-      n++;
-    }
-    return n;
-  }
-
-  /** The state's arrays concatenated along channels (the array itself when there is one). */
-  private static NDArray joined(NDList state, NDManager manager) {
-    if (state.size() == 1) {
-      return state.head();
-    }
-    NDArray concatenated = NDArrays.concat(state, 1);
-    concatenated.attach(manager);
-    return concatenated;
+    return g.split(bounds, 1);
   }
 
   /** A graph leaf sharing {@code a}'s data, recording gradients. */

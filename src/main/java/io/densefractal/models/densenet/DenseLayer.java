@@ -55,12 +55,8 @@ public final class DenseLayer extends TorchModule {
 
   /** Concatenation, then the first BN-ReLU-conv unit. */
   NDArray firstUnit(ParameterStore ps, NDList features, boolean training) {
-    return convUnit(norm1, conv1, ps, joined(features), training);
-  }
-
-  /** The maps concatenated along channels (the map itself, not a copy, when there is one). */
-  static NDArray joined(NDList features) {
-    return features.size() == 1 ? features.head() : NDArrays.concat(features, 1);
+    NDArray x = features.size() == 1 ? features.head() : NDArrays.concat(features, 1);
+    return convUnit(norm1, conv1, ps, x, training);
   }
 
   /** The bottleneck's second BN-ReLU-conv unit. */

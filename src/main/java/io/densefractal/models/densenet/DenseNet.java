@@ -1,6 +1,7 @@
 package io.densefractal.models.densenet;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -119,12 +120,12 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
         Block transition = transitions.get(b);
         out.add(
             (ps, state, training) ->
-                new NDList(call(transition, ps, DenseLayer.joined(state), training)));
+                new NDList(call(transition, ps, NDArrays.concat(state, 1), training)));
       } else {
         out.add(
             (ps, state, training) ->
                 new NDList(
-                    head(ps, call(norm5, ps, DenseLayer.joined(state), training), training)));
+                    head(ps, call(norm5, ps, NDArrays.concat(state, 1), training), training)));
       }
     }
     return out;
@@ -135,8 +136,19 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
    * does) and keeps the 3×3 unit's graph; a plain layer is recomputed whole.
    */
   private static AppendingSegment segmentOf(DenseLayer layer) {
+    // A dense layer's first step concatenates its state, so a pre-concatenated state is the same.
     if (!layer.hasBottleneck()) {
-      return (ps, state, training) -> layer.forward(ps, state, training).singletonOrThrow();
+      return new AppendingSegment() {
+        @Override
+        public NDArray compute(ParameterStore ps, NDList state, boolean training) {
+          return layer.forward(ps, state, training).singletonOrThrow();
+        }
+
+        @Override
+        public boolean concatenatesState() {
+          return true;
+        }
+      };
     }
     return new TwoPhaseSegment() {
       @Override
@@ -147,6 +159,11 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
       @Override
       public NDArray second(ParameterStore ps, NDArray bottleneck, boolean training) {
         return layer.secondUnit(ps, bottleneck, training);
+      }
+
+      @Override
+      public boolean concatenatesState() {
+        return true;
       }
     };
   }
