@@ -1,6 +1,7 @@
 package io.densefractal.bench;
 
 import io.densefractal.models.ConfigException;
+import io.densefractal.models.MemoryFormat;
 import io.densefractal.train.RecomputingBackward;
 
 /**
@@ -19,6 +20,7 @@ import io.densefractal.train.RecomputingBackward;
  * @param recompute what memory-efficient training recomputes
  * @param foldBatchNorm infer with conv + BatchNorm pairs folded (models that support it)
  * @param column run only this column of an anytime network (1-based), or null for all of it
+ * @param memoryFormat the activations' layout
  */
 public record BenchConfig(
     String model,
@@ -32,7 +34,8 @@ public record BenchConfig(
     boolean memoryEfficient,
     RecomputingBackward.Policy recompute,
     boolean foldBatchNorm,
-    Integer column) {
+    Integer column,
+    MemoryFormat memoryFormat) {
   public BenchConfig {
     if (!mode.equals("train") && !mode.equals("infer")) {
       throw new ConfigException("mode must be train or infer, got '" + mode + "'");

@@ -37,7 +37,7 @@ public final class StepBenchmark {
 
   public static BenchResult run(BenchConfig c) {
     ModelSpec spec = ModelZoo.get(c.model());
-    Block block = spec.create(new ModelOptions(c.numClasses(), c.inChannels()));
+    Block block = spec.create(new ModelOptions(c.numClasses(), c.inChannels(), c.memoryFormat()));
     if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
       throw new ConfigException(c.model() + " has no memory-efficient mode (DenseNet models have)");
     }

@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import io.densefractal.bench.BenchConfig;
 import io.densefractal.bench.BenchResult;
 import io.densefractal.bench.StepBenchmark;
+import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.train.RecomputingBackward;
 import java.io.PrintWriter;
@@ -75,6 +76,14 @@ final class BenchCommand implements Callable<Integer> {
       description = "Run only column i (1 = shallowest) of a FractalNet, sharing its weights.")
   Integer column;
 
+  @Option(
+      names = "--memory-format",
+      defaultValue = "AUTO",
+      description =
+          "Inference activation layout: AUTO (channels-last for more than one image),"
+              + " CONTIGUOUS (NCHW) or CHANNELS_LAST. Training always runs NCHW. Default AUTO.")
+  MemoryFormat memoryFormat;
+
   @Option(names = "--json", description = "One JSON object instead of text.")
   boolean json;
 
@@ -99,7 +108,8 @@ final class BenchCommand implements Callable<Integer> {
             memoryEfficient,
             recompute,
             foldBatchNorm,
-            column);
+            column,
+            memoryFormat);
     BenchResult r = StepBenchmark.run(config);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -111,6 +121,7 @@ final class BenchCommand implements Callable<Integer> {
       o.addProperty("threads", r.threads());
       o.addProperty("memory_efficient", memoryEfficient);
       o.addProperty("fold_bn", foldBatchNorm);
+      o.addProperty("memory_format", memoryFormat.name());
       if (column != null) {
         o.addProperty("column", column);
       }
@@ -132,7 +143,8 @@ final class BenchCommand implements Callable<Integer> {
           mode,
           (memoryEfficient ? " (memory-efficient, recompute " + recompute + ")" : "")
               + (foldBatchNorm ? " (BatchNorm folded)" : "")
-              + (column != null ? " (column " + column + ")" : ""),
+              + (column != null ? " (column " + column + ")" : "")
+              + (memoryFormat != MemoryFormat.AUTO ? " (" + memoryFormat + ")" : ""),
           batch,
           config.size(),
           config.size(),

@@ -131,7 +131,8 @@ public final class ModelZoo {
     Function<ModelOptions, ai.djl.nn.Block> factory =
         o ->
             new FractalNet(
-                FractalNetConfig.paper(columns).withClasses(o.numClasses(), o.inChannels()));
+                FractalNetConfig.paper(columns).withClasses(o.numClasses(), o.inChannels()),
+                o.memoryFormat());
     m.put(
         name, new ModelSpec(name, "fractalnet", description, 32, new ModelOptions(10, 3), factory));
   }
@@ -159,7 +160,8 @@ public final class ModelZoo {
     Function<ModelOptions, ai.djl.nn.Block> factory =
         o ->
             new DenseNet(
-                config.get().numClasses(o.numClasses()).inChannels(o.inChannels()).build());
+                config.get().numClasses(o.numClasses()).inChannels(o.inChannels()).build(),
+                o.memoryFormat());
     m.put(name, new ModelSpec(name, "densenet", description, inputSize, defaults, factory));
   }
 
@@ -179,7 +181,10 @@ public final class ModelZoo {
       ModelOptions defaults,
       Supplier<ResNetConfig.Builder> config) {
     Function<ModelOptions, ai.djl.nn.Block> factory =
-        o -> new ResNet(config.get().numClasses(o.numClasses()).inChannels(o.inChannels()).build());
+        o ->
+            new ResNet(
+                config.get().numClasses(o.numClasses()).inChannels(o.inChannels()).build(),
+                o.memoryFormat());
     m.put(name, new ModelSpec(name, "resnet", description, inputSize, defaults, factory));
   }
 

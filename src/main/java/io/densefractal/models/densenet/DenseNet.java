@@ -16,6 +16,7 @@ import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import io.densefractal.models.AppendingSegment;
 import io.densefractal.models.Layers;
+import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.NamedSequential;
 import io.densefractal.models.Scoped;
 import io.densefractal.models.Segment;
@@ -39,6 +40,7 @@ import java.util.List;
  */
 public final class DenseNet extends TorchModule implements SegmentedNetwork {
   private final DenseNetConfig config;
+  private final MemoryFormat memoryFormat;
   private final NamedSequential features;
   private final List<Block> stem = new ArrayList<>();
   private final List<DenseBlock> denseBlocks = new ArrayList<>();
@@ -48,7 +50,12 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
   private final Block classifier;
 
   public DenseNet(DenseNetConfig config) {
+    this(config, MemoryFormat.AUTO);
+  }
+
+  public DenseNet(DenseNetConfig config, MemoryFormat memoryFormat) {
     this.config = config;
+    this.memoryFormat = memoryFormat;
     features = new NamedSequential();
     List<Pair<String, Block>> stemLayers = new ArrayList<>();
     int channels = config.initFeatures();
@@ -106,7 +113,7 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
     List<Segment> out = new ArrayList<>();
     out.add(
         (ps, state, training) -> {
-          NDArray x = state.singletonOrThrow();
+          NDArray x = memoryFormat.apply(state.singletonOrThrow(), training);
           for (Block layer : stem) {
             x = call(layer, ps, x, training);
           }
@@ -200,7 +207,8 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = callScoped(features, ps, inputs.singletonOrThrow(), training);
+    NDArray x =
+        callScoped(features, ps, memoryFormat.apply(inputs.singletonOrThrow(), training), training);
     x = Scoped.apply(x, in -> head(ps, in, training));
     return new NDList(x);
   }

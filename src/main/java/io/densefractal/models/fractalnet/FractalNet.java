@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.Layers;
+import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.Scoped;
 import io.densefractal.models.TorchModule;
 import java.util.ArrayList;
@@ -27,12 +28,18 @@ import java.util.List;
  */
 public final class FractalNet extends TorchModule implements AnytimeNetwork {
   private final FractalNetConfig config;
+  private final MemoryFormat memoryFormat;
   private final List<FractalBlock> blocks = new ArrayList<>();
   private final Block pool = Pool.globalAvgPool2dBlock();
   private final Block classifier;
 
   public FractalNet(FractalNetConfig config) {
+    this(config, MemoryFormat.AUTO);
+  }
+
+  public FractalNet(FractalNetConfig config, MemoryFormat memoryFormat) {
     this.config = config;
+    this.memoryFormat = memoryFormat;
     for (int b = 0; b < config.blocks(); b++) {
       blocks.add(new FractalBlock(config, b));
     }
@@ -104,6 +111,7 @@ public final class FractalNet extends TorchModule implements AnytimeNetwork {
 
   /** Every column, joined; {@code drops} chooses each join's inputs (null: all, the mean). */
   NDArray forwardAll(ParameterStore ps, NDArray x, boolean training, DropPath.JoinRule drops) {
+    x = memoryFormat.apply(x, training);
     for (FractalBlock block : blocks) {
       x = Scoped.apply(x, in -> block.forward(ps, in, training, drops));
     }
@@ -111,6 +119,7 @@ public final class FractalNet extends TorchModule implements AnytimeNetwork {
   }
 
   NDArray forwardColumn(ParameterStore ps, NDArray x, boolean training, int column) {
+    x = memoryFormat.apply(x, training);
     for (FractalBlock block : blocks) {
       x = Scoped.apply(x, in -> block.forwardColumn(ps, in, training, column));
     }

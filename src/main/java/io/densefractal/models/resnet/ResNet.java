@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ConvBn;
 import io.densefractal.models.Layers;
+import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.NamedSequential;
 import io.densefractal.models.Scoped;
 import io.densefractal.models.TorchModule;
@@ -38,9 +39,15 @@ public final class ResNet extends TorchModule implements BatchNormFolding {
   private final Block avgpool;
   private final Block fc;
   private final ConvBn stem;
+  private final MemoryFormat memoryFormat;
 
   public ResNet(ResNetConfig config) {
+    this(config, MemoryFormat.AUTO);
+  }
+
+  public ResNet(ResNetConfig config, MemoryFormat memoryFormat) {
     this.config = config;
+    this.memoryFormat = memoryFormat;
     boolean imagenet = config.stem() == ResNetConfig.Stem.IMAGENET;
     int stemWidth = config.stemWidth();
     conv1 =
@@ -110,7 +117,7 @@ public final class ResNet extends TorchModule implements BatchNormFolding {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x =
         Scoped.apply(
-            inputs.singletonOrThrow(),
+            memoryFormat.apply(inputs.singletonOrThrow(), training),
             in -> {
               NDArray y = Activation.relu(stem.forward(ps, in, training));
               return maxpool == null ? y : call(maxpool, ps, y, training);
