@@ -186,6 +186,30 @@ class CliTest {
     }
     assertThat(run("bench", "-m", "resnet20_cifar", "--memory-efficient", "--iters", "1").err())
         .contains("no memory-efficient mode");
+    Result layout =
+        run("bench", "-m", "resnet20_cifar", "--memory-format", "CHANNELS_LAST", "--iters", "1");
+    assertThat(layout.code()).isNotZero();
+    assertThat(layout.err()).contains("--memory-format only applies to --mode infer");
+    Result nchw =
+        run(
+            "bench",
+            "-m",
+            "resnet20_cifar",
+            "--mode",
+            "infer",
+            "--batch",
+            "2",
+            "--memory-format",
+            "CONTIGUOUS",
+            "--warmup",
+            "0",
+            "--iters",
+            "1",
+            "--json");
+    assertThat(nchw.code()).as(nchw.err()).isZero();
+    assertThat(
+            JsonParser.parseString(nchw.out()).getAsJsonObject().get("memory_format").getAsString())
+        .isEqualTo("CONTIGUOUS");
   }
 
   @Test
