@@ -15,9 +15,10 @@ import ai.djl.ndarray.NDArray;
  * keep their usual layout, so weight files are unaffected.
  *
  * <p>Training always runs NCHW, whatever the format: channels-last training steps were 10–25 %
- * faster, but ResNet-20's gradients in its first stage came out 0.3–2 % off the NCHW ones (libtorch
- * 2.7.1; each op alone, and a hand-built residual stage, agree to 1e-6; torch 1.13 agrees to 1e-6
- * in both layouts), so the faster layout is not yet trusted with gradients.
+ * faster, but libtorch 2.7.1's channels-last BatchNorm backward accumulates its per-channel sums in
+ * float (the NCHW kernel in double), so its gradients lose precision in proportion to the mean of
+ * the incoming gradient: ResNet-20's first-stage gradients came out 0.3–2 % off NCHW and PyTorch,
+ * beyond the project's parity tolerance.
  */
 public enum MemoryFormat {
   /** Channels-last for inference on more than one image, NCHW otherwise (the measured best). */
