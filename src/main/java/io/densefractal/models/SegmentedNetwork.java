@@ -17,6 +17,12 @@ public interface SegmentedNetwork {
    */
   long keptBytes(ai.djl.ndarray.types.Shape input);
 
+  /**
+   * For a forward pass on {@code input}: the number of elements in each segment's input state, in
+   * segment order (what a segment's graph grows with; memory-efficient training sizes by it).
+   */
+  long[] segmentInputElements(ai.djl.ndarray.types.Shape input);
+
   /** Whether any segment draws random numbers (dropout): recomputation must then replay them. */
   boolean isStochastic();
 }

@@ -27,18 +27,28 @@ import java.util.function.UnaryOperator;
  * <ol>
  *   <li>Forward through the segments with gradient recording off, keeping only the states between
  *       segments (for a DenseNet: the feature maps themselves, linear in depth).
- *   <li>Gradient of the loss with respect to the logits.
- *   <li>Segments last to first: recompute the segment from its saved input with recording on, and
- *       back-propagate {@code Σ (out · g)} where g is the saved gradient of its output. Parameter
- *       gradients accumulate across these calls into exactly what one backward would give; the
- *       gradient that reaches the segment's input becomes the previous segment's g.
+ *   <li>The network's tail — the last segments, as many as fit a memory budget — runs as an
+ *       ordinary forward and backward from its saved input state, loss included. The backward walk
+ *       reaches the tail first, so its graph is freed before the large early segments are
+ *       recomputed, and its forward is not done twice (measured on DenseNet-BC-100, batch 64: −9 %
+ *       step time for +4 % peak memory; docs/BENCHMARKS.md). The budget is a multiple of the
+ *       largest segment input ({@link #DEFAULT_TAIL_BUDGET}), so the peak stays linear in depth.
+ *   <li>Remaining segments last to first: recompute the segment from its saved input with recording
+ *       on, and back-propagate {@code Σ (out · g)} where g is the saved gradient of its output.
+ *       Parameter gradients accumulate across these calls into exactly what one backward would
+ *       give; the gradient that reaches the segment's input becomes the previous segment's g.
  * </ol>
  *
  * <p>BatchNorm running statistics are updated by the first forward only: they are saved before the
  * recomputations and restored after. Dropout masks are replayed by seeding the engine's generator
  * with the same per-segment seed in the forward and in the recomputation.
  *
- * <p>Peak memory: the saved states plus one segment's graph at a time.
+ * <p>Peak memory: the saved states plus the tail's graph, or one segment's graph at a time.
+ *
+ * <p>Everything recomputed must reproduce the first forward bit for bit: a DenseNet gradient can be
+ * ill-conditioned enough that a 1e-7 relative change in the stored maps moves parameter gradients
+ * by percents (measured; docs/BENCHMARKS.md), so the first pass uses the same kernels as the
+ * recomputation.
  */
 public final class RecomputingBackward {
   private RecomputingBackward() {}
@@ -53,6 +63,14 @@ public final class RecomputingBackward {
      */
     FIRST_PHASE
   }
+
+  /**
+   * The tail that runs with its graph may hold segment inputs adding up to this many times the
+   * largest segment input. Its graph keeps about two arrays of each input's size (the concatenation
+   * and the ReLU output), about what recomputing the largest segment holds at its peak; 4 measured
+   * best on DenseNet-BC-100 (docs/BENCHMARKS.md).
+   */
+  public static final double DEFAULT_TAIL_BUDGET = 4;
 
   /** The logits (detached) and the loss value of one step. */
   public record Result(NDArray logits, float loss) {}
@@ -79,15 +97,36 @@ public final class RecomputingBackward {
       UnaryOperator<NDArray> loss,
       long stepSeed,
       Policy policy) {
+    return step(block, ps, x, loss, stepSeed, policy, DEFAULT_TAIL_BUDGET);
+  }
+
+  /**
+   * {@link #step(Block, ParameterStore, NDArray, UnaryOperator, long, Policy)} with a chosen tail
+   * budget: 0 recomputes every segment, a large one runs the whole network as one ordinary step.
+   */
+  public static <B extends Block & SegmentedNetwork> Result step(
+      B block,
+      ParameterStore ps,
+      NDArray x,
+      UnaryOperator<NDArray> loss,
+      long stepSeed,
+      Policy policy,
+      double tailBudget) {
     List<Segment> segments = block.segments();
     boolean stochastic = block.isStochastic();
     NDManager manager = x.getManager();
+    long[] inputSizes = block.segmentInputElements(x.getShape());
+    if (inputSizes.length != segments.size()) {
+      throw new IllegalStateException(
+          inputSizes.length + " segment input sizes for " + segments.size() + " segments");
+    }
+    int tailStart = tailStart(inputSizes, tailBudget);
 
     // 1. Forward, no graph: keep the input of every segment (states share their arrays).
     List<NDList> inputs = new ArrayList<>(segments.size());
     NDArray[] intermediates = new NDArray[segments.size()];
     NDList state = new NDList(x);
-    for (int i = 0; i < segments.size(); i++) {
+    for (int i = 0; i < tailStart; i++) {
       inputs.add(state);
       seed(stochastic, stepSeed, i);
       Segment segment = segments.get(i);
@@ -110,22 +149,42 @@ public final class RecomputingBackward {
         state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
       }
     }
-    NDArray logits = state.singletonOrThrow();
-    List<Pair<NDArray, NDArray>> runningStats = saveRunningStatistics(block);
-
-    // 2. d loss / d logits.
-    NDList grads;
+    inputs.add(state); // the tail's input: the output of the last recomputed segment
+    // 2. The tail, forward and backward with its graph (or only the loss when the tail is empty):
+    // the gradient of its input state starts the walk.
+    NDList tailInput = new NDList(state.size());
+    for (NDArray a : state) {
+      NDArray d = leaf(a);
+      d.attach(manager);
+      tailInput.add(d);
+    }
+    NDArray logits;
     float lossValue;
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray leaf = leaf(logits);
-      NDArray l = loss.apply(leaf);
+      NDList s = tailInput;
+      for (int i = tailStart; i < segments.size(); i++) {
+        seed(stochastic, stepSeed, i);
+        Segment segment = segments.get(i);
+        s = Scoped.applyList(s, in -> segment.forward(ps, in, true));
+      }
+      NDArray out = s.singletonOrThrow();
+      NDArray l = loss.apply(out);
       lossValue = l.getFloat();
+      logits = out.stopGradient();
+      logits.attach(manager);
       collector.backward(l);
-      grads = new NDList(leaf.getGradient().duplicate());
     }
+    NDList grads = new NDList(tailInput.size());
+    for (NDArray d : tailInput) {
+      NDArray g = d.getGradient().duplicate();
+      g.attach(manager);
+      grads.add(g);
+    }
+    // Every BatchNorm has now run once; the recomputations must not count again.
+    List<Pair<NDArray, NDArray>> runningStats = saveRunningStatistics(block);
 
-    // 3. Segments backwards: recompute with a graph, back-propagate the saved output gradient.
-    for (int i = segments.size() - 1; i >= 0; i--) {
+    // 3. The other segments backwards: recompute with a graph, back-propagate the saved gradient.
+    for (int i = tailStart - 1; i >= 0; i--) {
       try (NDManager scope = manager.newSubManager()) {
         Segment segment = segments.get(i);
         AppendingSegment appending = segment.appending();
@@ -189,6 +248,24 @@ public final class RecomputingBackward {
     }
     restoreRunningStatistics(runningStats);
     return new Result(logits, lossValue);
+  }
+
+  /**
+   * The first segment of the longest tail whose input sizes add up to at most {@code budget} times
+   * the largest input ({@code inputSizes.length}, i.e. no tail, when not even the last fits).
+   */
+  static int tailStart(long[] inputSizes, double budget) {
+    long largest = 0;
+    for (long size : inputSizes) {
+      largest = Math.max(largest, size);
+    }
+    double allowed = budget * largest;
+    double sum = 0;
+    int start = inputSizes.length;
+    while (start > 0 && sum + inputSizes[start - 1] <= allowed) {
+      sum += inputSizes[--start];
+    }
+    return start;
   }
 
   private static NDList gradients(NDList leaves) {

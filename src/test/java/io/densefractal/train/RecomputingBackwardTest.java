@@ -103,16 +103,20 @@ class RecomputingBackwardTest {
     }
   }
 
-  static Outcome recomputed(double dropRate, long stepSeed) {
-    return recomputed(dropRate, stepSeed, RecomputingBackward.Policy.EVERYTHING);
-  }
+  /**
+   * Tail budgets that cover the three cases on the small network: every segment recomputed, a tail
+   * of the last blocks (checked in {@link #theMiddleBudgetSplitsTheSmallNetwork}), and the default,
+   * which here is the whole network run as one ordinary step.
+   */
+  static final double[] BUDGETS = {0, 1, RecomputingBackward.DEFAULT_TAIL_BUDGET};
 
-  static Outcome recomputed(double dropRate, long stepSeed, RecomputingBackward.Policy policy) {
-    return recomputed(() -> smallDenseNet(dropRate), stepSeed, policy);
+  static Outcome recomputed(
+      double dropRate, long stepSeed, RecomputingBackward.Policy policy, double budget) {
+    return recomputed(() -> smallDenseNet(dropRate), stepSeed, policy, budget);
   }
 
   static Outcome recomputed(
-      Supplier<DenseNet> network, long stepSeed, RecomputingBackward.Policy policy) {
+      Supplier<DenseNet> network, long stepSeed, RecomputingBackward.Policy policy, double budget) {
     Engine.getInstance().setRandomSeed(7);
     DenseNet net = network.get();
     try (NDManager m = NDManager.newBaseManager()) {
@@ -121,7 +125,7 @@ class RecomputingBackwardTest {
       NDArray x = m.randomNormal(INPUT);
       RecomputingBackward.Result r =
           RecomputingBackward.step(
-              net, new ParameterStore(m, false), x, crossEntropy(m), stepSeed, policy);
+              net, new ParameterStore(m, false), x, crossEntropy(m), stepSeed, policy, budget);
       return outcome(net, r.loss());
     }
   }
@@ -146,24 +150,54 @@ class RecomputingBackwardTest {
   void gradientsAndRunningStatisticsEqualAStandardStep() {
     Outcome expected = standard(0);
     assertSame(expected, chainedSegments(0, 1), 1e-6); // the segments are the forward pass
-    assertSame(expected, recomputed(0, 1), 1e-5);
-    assertSame(expected, recomputed(0, 1, RecomputingBackward.Policy.FIRST_PHASE), 1e-5);
+    for (double budget : BUDGETS) {
+      for (RecomputingBackward.Policy policy : RecomputingBackward.Policy.values()) {
+        assertSame(expected, recomputed(0, 1, policy, budget), 1e-5);
+      }
+    }
+  }
+
+  @Test
+  void theMiddleBudgetSplitsTheSmallNetwork() {
+    DenseNet net = smallDenseNet(0);
+    long[] sizes = net.segmentInputElements(INPUT);
+    assertThat(sizes).hasSize(net.segments().size());
+    assertThat(sizes[0]).isEqualTo(INPUT.size());
+    assertThat(RecomputingBackward.tailStart(sizes, BUDGETS[0])).isEqualTo(sizes.length);
+    assertThat(RecomputingBackward.tailStart(sizes, BUDGETS[1])).isBetween(1, sizes.length - 1);
+    assertThat(RecomputingBackward.tailStart(sizes, BUDGETS[2])).isZero();
+  }
+
+  @Test
+  void tailStartPicksTheLongestTailWithinTheBudget() {
+    long[] sizes = {10, 50, 40, 5, 5, 1};
+    assertThat(RecomputingBackward.tailStart(sizes, 2)).isEqualTo(2); // 40+5+5+1 <= 100 < +50
+    assertThat(RecomputingBackward.tailStart(sizes, 0)).isEqualTo(6); // nothing fits
+    assertThat(RecomputingBackward.tailStart(sizes, 0.02)).isEqualTo(5); // only the last
+    assertThat(RecomputingBackward.tailStart(sizes, 100)).isZero(); // everything
   }
 
   @Test
   void plainDenseNetGradientsEqualAStandardStep() {
     Outcome expected = standard(RecomputingBackwardTest::smallPlainDenseNet);
     for (RecomputingBackward.Policy policy : RecomputingBackward.Policy.values()) {
-      assertSame(
-          expected, recomputed(RecomputingBackwardTest::smallPlainDenseNet, 1, policy), 1e-5);
+      for (double budget : BUDGETS) {
+        assertSame(
+            expected,
+            recomputed(RecomputingBackwardTest::smallPlainDenseNet, 1, policy, budget),
+            1e-5);
+      }
     }
   }
 
   @Test
   void dropoutMasksAreReplayedInTheRecomputation() {
     Outcome expected = chainedSegments(0.2, 42);
-    assertSame(expected, recomputed(0.2, 42), 1e-5);
-    assertSame(expected, recomputed(0.2, 42, RecomputingBackward.Policy.FIRST_PHASE), 1e-5);
+    for (double budget : BUDGETS) {
+      for (RecomputingBackward.Policy policy : RecomputingBackward.Policy.values()) {
+        assertSame(expected, recomputed(0.2, 42, policy, budget), 1e-5);
+      }
+    }
     // and the masks matter: another step seed gives other gradients
     Outcome other = chainedSegments(0.2, 43);
     assertThat(

@@ -196,6 +196,27 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
   }
 
   @Override
+  public long[] segmentInputElements(Shape input) {
+    List<Long> sizes = new ArrayList<>();
+    sizes.add(input.size()); // the stem's
+    Shape[] x = chainShapes(new Shape[] {input}, stem.toArray(new Block[0]));
+    for (int b = 0; b < denseBlocks.size(); b++) {
+      long state = x[0].size();
+      for (Block layer : denseBlocks.get(b).layers()) {
+        sizes.add(state); // every map so far
+        Shape added = layer.getOutputShapes(x)[0];
+        state += added.size();
+        x = new Shape[] {DenseLayer.concatenated(new Shape[] {x[0], added})};
+      }
+      sizes.add(state); // the transition's, or norm5 and the head's
+      if (b < transitions.size()) {
+        x = transitions.get(b).getOutputShapes(x);
+      }
+    }
+    return sizes.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  @Override
   public boolean isStochastic() {
     return config.dropRate() > 0;
   }
