@@ -39,7 +39,9 @@ public final class ConvBn {
           .singletonOrThrow();
     }
     NDArray y = conv.forward(ps, new NDList(x), training).singletonOrThrow();
-    return bn.forward(ps, new NDList(y), training).singletonOrThrow();
+    NDArray out = bn.forward(ps, new NDList(y), training).singletonOrThrow();
+    y.close(); // only BatchNorm read it (and autograd keeps its own reference)
+    return out;
   }
 
   /** Computes the folded convolution from the current parameters (after loading weights). */

@@ -30,11 +30,22 @@ public final class ConvUnit extends TorchModule {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    // Intermediates are closed as soon as they are consumed (autograd keeps what backward needs):
+    // a fractal block holds many units' outputs until its last join, so this is its peak memory.
     NDArray x = call(conv, ps, inputs.singletonOrThrow(), training);
     if (dropRate > 0) {
-      x = Dropout.dropout(x, dropRate, training).singletonOrThrow();
+      x = closing(x, Dropout.dropout(x, dropRate, training).singletonOrThrow());
     }
-    return new NDList(Activation.relu(call(bn, ps, x, training)));
+    NDArray y = closing(x, call(bn, ps, x, training));
+    return new NDList(closing(y, Activation.relu(y)));
+  }
+
+  /** {@code next}, after closing {@code consumed} (unless an op returned it as it was). */
+  private static NDArray closing(NDArray consumed, NDArray next) {
+    if (next != consumed) {
+      consumed.close();
+    }
+    return next;
   }
 
   @Override
