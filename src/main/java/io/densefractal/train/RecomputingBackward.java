@@ -30,8 +30,8 @@ import java.util.function.UnaryOperator;
  *   <li>The network's tail — the last segments, as many as fit a memory budget — runs as an
  *       ordinary forward and backward from its saved input state, loss included. The backward walk
  *       reaches the tail first, so its graph is freed before the large early segments are
- *       recomputed, and its forward is not done twice (measured on DenseNet-BC-100, batch 64: −9 %
- *       step time for +4 % peak memory; docs/BENCHMARKS.md). The budget is a multiple of the
+ *       recomputed, and its forward is not done twice (measured on DenseNet-BC-100, batch 64: −5 to
+ *       −9 % step time for +11 % peak memory; docs/BENCHMARKS.md). The budget is a multiple of the
  *       largest segment input ({@link #DEFAULT_TAIL_BUDGET}), so the peak stays linear in depth.
  *   <li>Remaining segments last to first: recompute the segment from its saved input with recording
  *       on, and back-propagate {@code Σ (out · g)} where g is the saved gradient of its output.
