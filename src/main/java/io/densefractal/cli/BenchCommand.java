@@ -68,7 +68,8 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--fold-bn",
-      description = "Infer with each conv + BatchNorm pair folded into one conv (ResNets).")
+      description =
+          "Infer with each conv + BatchNorm pair folded into one conv (ResNets, FractalNets).")
   boolean foldBatchNorm;
 
   @Option(

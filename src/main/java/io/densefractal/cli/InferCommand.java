@@ -43,7 +43,8 @@ final class InferCommand implements Callable<Integer> {
 
   @Option(
       names = "--fold-bn",
-      description = "Fold each conv + BatchNorm pair into one conv before inferring (ResNets).")
+      description =
+          "Fold each conv + BatchNorm pair into one conv before inferring (ResNets, FractalNets).")
   boolean foldBatchNorm;
 
   @Option(

@@ -10,21 +10,30 @@ import ai.djl.nn.Block;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.densefractal.models.ConvBn;
 import io.densefractal.models.Layers;
 import io.densefractal.models.TorchModule;
 
 /**
  * FractalNet's conv unit: k×k conv → dropout (training) → BatchNorm → ReLU, as the authors' code.
+ * Dropout is the identity at inference, so there the conv and BatchNorm fold into one conv.
  */
 public final class ConvUnit extends TorchModule {
   private final Block conv;
   private final Block bn;
+  private final ConvBn pair;
   private final float dropRate;
 
   ConvUnit(int outChannels, int kernel, double dropRate) {
     this.dropRate = (float) dropRate;
     conv = module("conv", Layers.conv(outChannels, kernel, 1, kernel / 2, 1));
     bn = module("bn", Layers.batchNorm());
+    pair = new ConvBn(conv, bn);
+  }
+
+  /** Folds the conv + BatchNorm pair for inference (see {@link ConvBn}). */
+  void foldBatchNorm() {
+    pair.fold();
   }
 
   @Override
@@ -32,11 +41,15 @@ public final class ConvUnit extends TorchModule {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     // Intermediates are closed as soon as they are consumed (autograd keeps what backward needs):
     // a fractal block holds many units' outputs until its last join, so this is its peak memory.
-    NDArray x = call(conv, ps, inputs.singletonOrThrow(), training);
-    if (dropRate > 0) {
-      x = closing(x, Dropout.dropout(x, dropRate, training).singletonOrThrow());
+    NDArray y;
+    if (training && dropRate > 0) {
+      pair.unfold(); // the parameters are about to change
+      NDArray x = call(conv, ps, inputs.singletonOrThrow(), true);
+      x = closing(x, Dropout.dropout(x, dropRate, true).singletonOrThrow());
+      y = closing(x, call(bn, ps, x, true));
+    } else {
+      y = pair.forward(ps, inputs.singletonOrThrow(), training);
     }
-    NDArray y = closing(x, call(bn, ps, x, training));
     return new NDList(closing(y, Activation.relu(y)));
   }
 

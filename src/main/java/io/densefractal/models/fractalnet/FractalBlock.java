@@ -47,6 +47,16 @@ public final class FractalBlock extends TorchModule {
     module("columns", new ModuleList(columnModules));
   }
 
+  /** Folds every conv unit's conv + BatchNorm pair for inference. */
+  void foldBatchNorm() {
+    if (doubling instanceof ConvUnit unit) {
+      unit.foldBatchNorm();
+    }
+    for (List<ConvUnit> column : columns) {
+      column.forEach(ConvUnit::foldBatchNorm);
+    }
+  }
+
   int columnCount() {
     return columns.size();
   }

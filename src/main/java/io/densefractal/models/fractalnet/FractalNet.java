@@ -11,6 +11,7 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.densefractal.models.AnytimeNetwork;
+import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.Layers;
 import io.densefractal.models.MemoryFormat;
@@ -26,7 +27,7 @@ import java.util.List;
  * with probability localDrop, keeping at least one (local). Inference joins by the plain mean.
  * Keys: {@code blocks.0.columns.2.convs.1.conv.weight}, {@code classifier.weight}.
  */
-public final class FractalNet extends TorchModule implements AnytimeNetwork {
+public final class FractalNet extends TorchModule implements AnytimeNetwork, BatchNormFolding {
   private final FractalNetConfig config;
   private final MemoryFormat memoryFormat;
   private final List<FractalBlock> blocks = new ArrayList<>();
@@ -46,6 +47,12 @@ public final class FractalNet extends TorchModule implements AnytimeNetwork {
     module("blocks", new ModuleList(blocks));
     int last = config.channels().get(config.blocks() - 1);
     classifier = module("classifier", Layers.linear(last, config.numClasses()));
+  }
+
+  /** Folds every conv + BatchNorm pair for inference; training unfolds them again. */
+  @Override
+  public void foldBatchNorm() {
+    blocks.forEach(FractalBlock::foldBatchNorm);
   }
 
   public FractalNetConfig config() {

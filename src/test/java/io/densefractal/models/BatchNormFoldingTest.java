@@ -1,4 +1,4 @@
-package io.densefractal.models.resnet;
+package io.densefractal.models;
 
 import static io.densefractal.testing.Close.relativeMaxDiff;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -9,9 +9,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import io.densefractal.models.ModelSpec;
-import io.densefractal.models.ModelZoo;
 import io.densefractal.weights.ModelWeights;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.Tensor;
@@ -23,12 +22,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 class BatchNormFoldingTest {
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"resnet18", "resnext50_32x4d", "resnet20_cifar"})
+  @ValueSource(strings = {"resnet18", "resnext50_32x4d", "resnet20_cifar", "fractalnet20"})
   void foldedLogitsEqualUnfolded(String name) {
     ModelSpec spec = ModelZoo.get(name);
     int size = spec.inputSize() == 224 ? 64 : 32;
     Engine.getInstance().setRandomSeed(3);
-    ResNet net = (ResNet) spec.create();
+    Block net = spec.create();
     try (NDManager m = NDManager.newBaseManager()) {
       net.initialize(m, DataType.FLOAT32, new Shape(1, 3, size, size));
       // BatchNorm far from the identity, as after training.
@@ -36,14 +35,14 @@ class BatchNormFoldingTest {
       NDArray x = m.randomNormal(new Shape(2, 3, size, size));
       ParameterStore ps = new ParameterStore(m, false);
       float[] plain = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
-      net.foldBatchNorm();
+      ((BatchNormFolding) net).foldBatchNorm();
       float[] folded = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
       assertThat(relativeMaxDiff(folded, plain)).isLessThan(1e-5).isGreaterThan(0);
       // A training-mode forward unfolds (parameters are about to change); eval then matches again.
       net.forward(ps, new NDList(x), true);
       float[] after = net.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
       // Reference: a never-folded copy holding the updated running statistics.
-      ResNet copy = (ResNet) spec.create();
+      Block copy = spec.create();
       copy.initialize(m, DataType.FLOAT32, new Shape(1, 3, size, size));
       ModelWeights.load(copy, ModelWeights.stateDict(net), true);
       float[] reference = copy.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
