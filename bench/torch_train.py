@@ -19,6 +19,10 @@ Recipe.milestoneSteps), so a one-epoch run anneals within its epoch as the Java 
 epoch time covers the training pass only (batch preparation, forward, backward, step), not the test
 pass, as the Java trainer's.
 
+With --checkpoint FILE the run writes its whole state (weights, optimizer, global RNG, timings)
+to FILE after each epoch (temp file + rename) and, when FILE exists, continues from it: a run cut
+short by a reboot resumes where it stopped, as `densefractal train --resume` does on the Java side.
+
 Prints one line per epoch, then one JSON line:
 {"model", "recipe", "epochs", "threads", "test_accuracy" (fraction of the test set, last epoch),
  "epoch_seconds": [...], "train_images_per_s" (all epochs), ...}.
@@ -262,6 +266,12 @@ def evaluate(model, images, labels, batch=500):
     return correct / len(labels), loss / len(labels)
 
 
+def save_atomically(state, path):
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", required=True, help="zoo name: resnet20_cifar, densenet_bc100_k12,"
@@ -276,6 +286,7 @@ def main():
     p.add_argument("--limit-train", type=int, default=0, help="stratified subset (0 = all)")
     p.add_argument("--limit-test", type=int, default=0, help="stratified subset (0 = all)")
     p.add_argument("--data-dir", default=DEFAULT_DATA)
+    p.add_argument("--checkpoint", help="state file written after each epoch; resumed if present")
     a = p.parse_args()
 
     recipe_name = a.recipe or default_recipe(a.model)
@@ -309,8 +320,21 @@ def main():
           % (a.model, len(train_y), len(test_y), size, size, recipe_name, r["epochs"],
              r["batch_size"], r["lr"], r["wd"], torch.__version__, a.threads), flush=True)
 
-    epoch_seconds, images_seen, accuracy = [], 0, 0.0
-    for epoch in range(r["epochs"]):
+    epoch_seconds, images_seen, accuracy, first_epoch = [], 0, 0.0, 0
+    if a.checkpoint and os.path.exists(a.checkpoint):
+        state = torch.load(a.checkpoint)
+        if (state["model"], state["epochs"], state["seed"]) != (a.model, r["epochs"], a.seed):
+            raise SystemExit("%s holds %s (%d epochs, seed %d), not this run: delete it or pass"
+                             " another --checkpoint"
+                             % (a.checkpoint, state["model"], state["epochs"], state["seed"]))
+        model.load_state_dict(state["weights"])
+        opt.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"])
+        epoch_seconds, images_seen, accuracy = (state["epoch_seconds"], state["images_seen"],
+                                                state["accuracy"])
+        first_epoch = len(epoch_seconds)
+        print("resumed from %s after epoch %d" % (a.checkpoint, first_epoch), flush=True)
+    for epoch in range(first_epoch, r["epochs"]):
         gen = torch.Generator().manual_seed(a.seed * 1_000_003 + epoch)
         order = torch.randperm(len(train_y), generator=gen)
         if len(order) % r["batch_size"] == 1:
@@ -345,6 +369,11 @@ def main():
               % (epoch + 1, r["epochs"], lr, loss_sum / len(order), 100 * correct / len(order),
                  test_loss, 100 * accuracy, seconds, len(order) / seconds,
                  time.perf_counter() - t1), flush=True)
+        if a.checkpoint:
+            save_atomically({"model": a.model, "epochs": r["epochs"], "seed": a.seed,
+                             "weights": model.state_dict(), "optimizer": opt.state_dict(),
+                             "rng": torch.get_rng_state(), "epoch_seconds": epoch_seconds,
+                             "images_seen": images_seen, "accuracy": accuracy}, a.checkpoint)
 
     print(json.dumps({
         "model": a.model, "recipe": recipe_name, "epochs": r["epochs"], "threads": a.threads,
