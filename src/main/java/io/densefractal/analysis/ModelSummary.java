@@ -32,8 +32,9 @@ import java.util.Locale;
  * @param macs total multiply-accumulates
  * @param activationBytes activations kept for backward in standard training, per image (the sum of
  *     the layers' savedBytes): DenseNet's quadratic term lives here
- * @param memoryEfficientBytes what memory-efficient training keeps instead (the states between
- *     segments, see {@link SegmentedNetwork}), per image; -1 for models without that mode
+ * @param memoryEfficientBytes what memory-efficient training keeps instead (the states between the
+ *     recomputed segments and the tail's graph, see {@link SegmentedNetwork}), per image; -1 for
+ *     models without that mode
  * @param columns per-column depth, parameters and MACs of an {@link AnytimeNetwork}; empty
  *     otherwise
  */
@@ -80,7 +81,7 @@ public record ModelSummary(
       saved += l.savedBytes();
     }
     long memoryEfficient =
-        block instanceof SegmentedNetwork s ? s.keptBytes(input) / input.get(0) : -1;
+        block instanceof SegmentedNetwork s ? memoryEfficientBytes(s, layers, input) : -1;
     long buffers = 0;
     for (Pair<String, Parameter> p : block.getParameters()) {
       if (!p.getValue().requiresGradient()) {
@@ -91,6 +92,33 @@ public record ModelSummary(
         block instanceof AnytimeNetwork net ? columnsOf(layers, net) : List.of();
     return new ModelSummary(
         name, input, layers, params, buffers, macs, saved, memoryEfficient, columns);
+  }
+
+  /**
+   * What memory-efficient training keeps per image with the default tail: the states handed on by
+   * the segments it recomputes, and the tail's graph (its layers keep what they keep in standard
+   * training).
+   */
+  private static long memoryEfficientBytes(
+      SegmentedNetwork net, List<LayerSummary> layers, Shape input) {
+    long[] kept = net.keptElements(input);
+    List<List<String>> prefixes = net.segmentLayerPrefixes();
+    int tail =
+        SegmentedNetwork.tailStart(
+            net.segmentInputElements(input), SegmentedNetwork.DEFAULT_TAIL_BUDGET);
+    long bytes = 0;
+    for (int i = 0; i < tail; i++) {
+      bytes += kept[i] * Float.BYTES;
+    }
+    bytes /= input.get(0);
+    for (List<String> segment : prefixes.subList(tail, prefixes.size())) {
+      for (LayerSummary l : layers) {
+        if (segment.stream().anyMatch(p -> l.name().equals(p) || l.name().startsWith(p + "."))) {
+          bytes += l.savedBytes();
+        }
+      }
+    }
+    return bytes;
   }
 
   private static void walk(Block block, String prefix, List<LayerSummary> out) {
@@ -223,7 +251,9 @@ public record ModelSummary(
       text +=
           String.format(
               Locale.ROOT,
-              "  with memory-efficient training (--memory-efficient): %.2f MB%n",
+              "  with memory-efficient training (--memory-efficient): %.2f MB"
+                  + " (the states between recomputed segments, and the graph of the tail that"
+                  + " is not recomputed)%n",
               memoryEfficientBytes / 1e6);
     }
     return text;

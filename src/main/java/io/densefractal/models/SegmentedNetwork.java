@@ -1,5 +1,6 @@
 package io.densefractal.models;
 
+import ai.djl.ndarray.types.Shape;
 import java.util.List;
 
 /**
@@ -7,22 +8,58 @@ import java.util.List;
  * keep only the states between segments and recompute the rest (see {@code
  * io.densefractal.train.RecomputingBackward}). Chaining the segments must compute exactly what the
  * block's own forward computes.
+ *
+ * <p>Memory-efficient training runs the network's tail — the last segments, as many as {@link
+ * #tailStart} admits — as an ordinary forward and backward, and recomputes the segments before it.
  */
 public interface SegmentedNetwork {
+  /**
+   * The tail that runs with its graph may hold segment inputs adding up to this many times the
+   * largest segment input. Its graph keeps about two arrays of each input's size (the concatenation
+   * and the ReLU output), about what recomputing the largest segment holds at its peak; 4 measured
+   * best on DenseNet-BC-100 (docs/BENCHMARKS.md).
+   */
+  double DEFAULT_TAIL_BUDGET = 4;
+
   List<Segment> segments();
 
   /**
-   * Bytes of the states kept between segments for a forward pass on {@code input} (float32): what
-   * memory-efficient training stores instead of every intermediate.
+   * For a forward pass on {@code input}: per segment, the elements of the state it hands on that
+   * memory-efficient training keeps when the segment is recomputed (for a dense layer only its new
+   * maps, the earlier ones being kept already).
    */
-  long keptBytes(ai.djl.ndarray.types.Shape input);
+  long[] keptElements(Shape input);
 
   /**
    * For a forward pass on {@code input}: the number of elements in each segment's input state, in
    * segment order (what a segment's graph grows with; memory-efficient training sizes by it).
    */
-  long[] segmentInputElements(ai.djl.ndarray.types.Shape input);
+  long[] segmentInputElements(Shape input);
+
+  /**
+   * Per segment, the state-dict name prefixes of the layers it runs (a layer belongs to a segment
+   * when its name is one of them or starts with one of them followed by a dot).
+   */
+  List<List<String>> segmentLayerPrefixes();
 
   /** Whether any segment draws random numbers (dropout): recomputation must then replay them. */
   boolean isStochastic();
+
+  /**
+   * The first segment of the longest tail whose input sizes add up to at most {@code budget} times
+   * the largest input ({@code inputSizes.length}, i.e. no tail, when not even the last fits).
+   */
+  static int tailStart(long[] inputSizes, double budget) {
+    long largest = 0;
+    for (long size : inputSizes) {
+      largest = Math.max(largest, size);
+    }
+    double allowed = budget * largest;
+    double sum = 0;
+    int start = inputSizes.length;
+    while (start > 0 && sum + inputSizes[start - 1] <= allowed) {
+      sum += inputSizes[--start];
+    }
+    return start;
+  }
 }

@@ -32,6 +32,19 @@ public abstract class TorchModule extends AbstractBlock {
     return Scoped.forward(child, parameterStore, new NDList(x), training, null).singletonOrThrow();
   }
 
+  /**
+   * {@code next}, after closing {@code consumed}: an intermediate this module made and has just
+   * read for the last time (autograd keeps its own reference to whatever backward needs). Left open
+   * when it is {@code input}, the module's input (its caller's to close), or {@code next} itself
+   * (an op that handed its argument back unchanged).
+   */
+  protected static NDArray release(NDArray consumed, NDArray input, NDArray next) {
+    if (consumed != input && consumed != next) {
+      consumed.close();
+    }
+    return next;
+  }
+
   /** Initialises {@code blocks} one after another, each on the previous one's output shape. */
   protected static Shape[] initializeChain(
       NDManager manager, DataType dataType, Shape[] inputShapes, Block... blocks) {

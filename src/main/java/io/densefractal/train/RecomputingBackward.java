@@ -32,7 +32,8 @@ import java.util.function.UnaryOperator;
  *       reaches the tail first, so its graph is freed before the large early segments are
  *       recomputed, and its forward is not done twice (measured on DenseNet-BC-100, batch 64: −5 to
  *       −9 % step time for +11 % peak memory; docs/BENCHMARKS.md). The budget is a multiple of the
- *       largest segment input ({@link #DEFAULT_TAIL_BUDGET}), so the peak stays linear in depth.
+ *       largest segment input ({@link SegmentedNetwork#DEFAULT_TAIL_BUDGET}), so the peak stays
+ *       linear in depth.
  *   <li>Remaining segments last to first: recompute the segment from its saved input with recording
  *       on, and back-propagate {@code Σ (out · g)} where g is the saved gradient of its output.
  *       Parameter gradients accumulate across these calls into exactly what one backward would
@@ -64,14 +65,6 @@ public final class RecomputingBackward {
     FIRST_PHASE
   }
 
-  /**
-   * The tail that runs with its graph may hold segment inputs adding up to this many times the
-   * largest segment input. Its graph keeps about two arrays of each input's size (the concatenation
-   * and the ReLU output), about what recomputing the largest segment holds at its peak; 4 measured
-   * best on DenseNet-BC-100 (docs/BENCHMARKS.md).
-   */
-  public static final double DEFAULT_TAIL_BUDGET = 4;
-
   /** The logits (detached) and the loss value of one step. */
   public record Result(NDArray logits, float loss) {}
 
@@ -97,7 +90,7 @@ public final class RecomputingBackward {
       UnaryOperator<NDArray> loss,
       long stepSeed,
       Policy policy) {
-    return step(block, ps, x, loss, stepSeed, policy, DEFAULT_TAIL_BUDGET);
+    return step(block, ps, x, loss, stepSeed, policy, SegmentedNetwork.DEFAULT_TAIL_BUDGET);
   }
 
   /**
@@ -120,7 +113,7 @@ public final class RecomputingBackward {
       throw new IllegalStateException(
           inputSizes.length + " segment input sizes for " + segments.size() + " segments");
     }
-    int tailStart = tailStart(inputSizes, tailBudget);
+    int tailStart = SegmentedNetwork.tailStart(inputSizes, tailBudget);
 
     // 1. Forward, no graph: keep the input of every segment (states share their arrays).
     List<NDList> inputs = new ArrayList<>(segments.size());
@@ -248,24 +241,6 @@ public final class RecomputingBackward {
     }
     restoreRunningStatistics(runningStats);
     return new Result(logits, lossValue);
-  }
-
-  /**
-   * The first segment of the longest tail whose input sizes add up to at most {@code budget} times
-   * the largest input ({@code inputSizes.length}, i.e. no tail, when not even the last fits).
-   */
-  static int tailStart(long[] inputSizes, double budget) {
-    long largest = 0;
-    for (long size : inputSizes) {
-      largest = Math.max(largest, size);
-    }
-    double allowed = budget * largest;
-    double sum = 0;
-    int start = inputSizes.length;
-    while (start > 0 && sum + inputSizes[start - 1] <= allowed) {
-      sum += inputSizes[--start];
-    }
-    return start;
   }
 
   private static NDList gradients(NDList leaves) {

@@ -13,6 +13,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.densefractal.models.Segment;
+import io.densefractal.models.SegmentedNetwork;
 import io.densefractal.models.densenet.DenseNet;
 import io.densefractal.models.densenet.DenseNets;
 import io.densefractal.weights.TorchKeys;
@@ -108,7 +109,7 @@ class RecomputingBackwardTest {
    * of the last blocks (checked in {@link #theMiddleBudgetSplitsTheSmallNetwork}), and the default,
    * which here is the whole network run as one ordinary step.
    */
-  static final double[] BUDGETS = {0, 1, RecomputingBackward.DEFAULT_TAIL_BUDGET};
+  static final double[] BUDGETS = {0, 1, SegmentedNetwork.DEFAULT_TAIL_BUDGET};
 
   static Outcome recomputed(
       double dropRate, long stepSeed, RecomputingBackward.Policy policy, double budget) {
@@ -163,18 +164,18 @@ class RecomputingBackwardTest {
     long[] sizes = net.segmentInputElements(INPUT);
     assertThat(sizes).hasSize(net.segments().size());
     assertThat(sizes[0]).isEqualTo(INPUT.size());
-    assertThat(RecomputingBackward.tailStart(sizes, BUDGETS[0])).isEqualTo(sizes.length);
-    assertThat(RecomputingBackward.tailStart(sizes, BUDGETS[1])).isBetween(1, sizes.length - 1);
-    assertThat(RecomputingBackward.tailStart(sizes, BUDGETS[2])).isZero();
+    assertThat(SegmentedNetwork.tailStart(sizes, BUDGETS[0])).isEqualTo(sizes.length);
+    assertThat(SegmentedNetwork.tailStart(sizes, BUDGETS[1])).isBetween(1, sizes.length - 1);
+    assertThat(SegmentedNetwork.tailStart(sizes, BUDGETS[2])).isZero();
   }
 
   @Test
   void tailStartPicksTheLongestTailWithinTheBudget() {
     long[] sizes = {10, 50, 40, 5, 5, 1};
-    assertThat(RecomputingBackward.tailStart(sizes, 2)).isEqualTo(2); // 40+5+5+1 <= 100 < +50
-    assertThat(RecomputingBackward.tailStart(sizes, 0)).isEqualTo(6); // nothing fits
-    assertThat(RecomputingBackward.tailStart(sizes, 0.02)).isEqualTo(5); // only the last
-    assertThat(RecomputingBackward.tailStart(sizes, 100)).isZero(); // everything
+    assertThat(SegmentedNetwork.tailStart(sizes, 2)).isEqualTo(2); // 40+5+5+1 <= 100 < +50
+    assertThat(SegmentedNetwork.tailStart(sizes, 0)).isEqualTo(6); // nothing fits
+    assertThat(SegmentedNetwork.tailStart(sizes, 0.02)).isEqualTo(5); // only the last
+    assertThat(SegmentedNetwork.tailStart(sizes, 100)).isZero(); // everything
   }
 
   @Test

@@ -39,10 +39,12 @@ import java.util.List;
  * features.transition1.conv.weight}, {@code features.norm5.bias}, {@code classifier.weight}.
  */
 public final class DenseNet extends TorchModule implements SegmentedNetwork {
+  private static final String FEATURES = "features";
   private final DenseNetConfig config;
   private final MemoryFormat memoryFormat;
   private final NamedSequential features;
   private final List<Block> stem = new ArrayList<>();
+  private final List<String> stemNames = new ArrayList<>();
   private final List<DenseBlock> denseBlocks = new ArrayList<>();
   private final List<Block> transitions = new ArrayList<>();
   private final Block norm5;
@@ -72,6 +74,7 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
     for (Pair<String, Block> layer : stemLayers) {
       features.add(layer.getKey(), layer.getValue());
       stem.add(layer.getValue());
+      stemNames.add(FEATURES + "." + layer.getKey());
     }
     int n = config.blocks().size();
     for (int i = 0; i < n; i++) {
@@ -91,7 +94,7 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
     }
     norm5 = Layers.batchNorm();
     features.add("norm5", norm5);
-    module("features", features);
+    module(FEATURES, features);
     pool = Pool.globalAvgPool2dBlock();
     classifier = module("classifier", Layers.linear(channels, config.numClasses()));
     // torchvision: nn.init.constant_(classifier.bias, 0)
@@ -177,22 +180,41 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
 
   /** Stem output, every dense layer's k new channels, every transition's output, the logits. */
   @Override
-  public long keptBytes(Shape input) {
+  public long[] keptElements(Shape input) {
+    List<Long> kept = new ArrayList<>();
     Shape[] x = chainShapes(new Shape[] {input}, stem.toArray(new Block[0]));
-    long elements = x[0].size();
+    kept.add(x[0].size());
     for (int b = 0; b < denseBlocks.size(); b++) {
       for (Block layer : denseBlocks.get(b).layers()) {
         Shape added = layer.getOutputShapes(x)[0];
-        elements += added.size();
+        kept.add(added.size());
         x = new Shape[] {DenseLayer.concatenated(new Shape[] {x[0], added})};
       }
       if (b < transitions.size()) {
         x = transitions.get(b).getOutputShapes(x);
-        elements += x[0].size();
+        kept.add(x[0].size());
+      } else {
+        kept.add(input.get(0) * config.numClasses()); // the logits
       }
     }
-    elements += input.get(0) * config.numClasses();
-    return elements * Float.BYTES;
+    return kept.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  @Override
+  public List<List<String>> segmentLayerPrefixes() {
+    List<List<String>> prefixes = new ArrayList<>();
+    prefixes.add(List.copyOf(stemNames));
+    for (int b = 0; b < denseBlocks.size(); b++) {
+      String block = FEATURES + ".denseblock" + (b + 1);
+      for (int i = 1; i <= denseBlocks.get(b).layers().size(); i++) {
+        prefixes.add(List.of(block + ".denselayer" + i));
+      }
+      prefixes.add(
+          b < transitions.size()
+              ? List.of(FEATURES + ".transition" + (b + 1))
+              : List.of(FEATURES + ".norm5", "classifier"));
+    }
+    return prefixes;
   }
 
   @Override

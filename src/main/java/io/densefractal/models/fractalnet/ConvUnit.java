@@ -41,24 +41,17 @@ public final class ConvUnit extends TorchModule {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     // Intermediates are closed as soon as they are consumed (autograd keeps what backward needs):
     // a fractal block holds many units' outputs until its last join, so this is its peak memory.
+    NDArray input = inputs.singletonOrThrow();
     NDArray y;
     if (training && dropRate > 0) {
       pair.unfold(); // the parameters are about to change
-      NDArray x = call(conv, ps, inputs.singletonOrThrow(), true);
-      x = closing(x, Dropout.dropout(x, dropRate, true).singletonOrThrow());
-      y = closing(x, call(bn, ps, x, true));
+      NDArray x = call(conv, ps, input, true);
+      x = release(x, input, Dropout.dropout(x, dropRate, true).singletonOrThrow());
+      y = release(x, input, call(bn, ps, x, true));
     } else {
-      y = pair.forward(ps, inputs.singletonOrThrow(), training);
+      y = pair.forward(ps, input, training);
     }
-    return new NDList(closing(y, Activation.relu(y)));
-  }
-
-  /** {@code next}, after closing {@code consumed} (unless an op returned it as it was). */
-  private static NDArray closing(NDArray consumed, NDArray next) {
-    if (next != consumed) {
-      consumed.close();
-    }
-    return next;
+    return new NDList(release(y, input, Activation.relu(y)));
   }
 
   @Override

@@ -64,25 +64,17 @@ abstract class ResidualBlock extends TorchModule {
     NDArray out = x;
     // ReLU between the (conv, BatchNorm) pairs, not after the last one.
     for (int i = 0; i < branch.length; i++) {
-      out = replace(out, x, branch[i].forward(ps, out, training));
+      out = release(out, x, branch[i].forward(ps, out, training));
       if (i + 1 < branch.length) {
-        out = replace(out, x, Activation.relu(out));
+        out = release(out, x, Activation.relu(out));
       }
     }
     NDArray identity = shortcut == null ? x : call(shortcut, ps, x, training);
-    NDArray sum = replace(out, x, out.add(identity));
+    NDArray sum = release(out, x, out.add(identity));
     if (identity != x) {
       identity.close();
     }
-    return new NDList(replace(sum, x, Activation.relu(sum)));
-  }
-
-  /** {@code next}, after closing {@code previous} unless it is the block's input. */
-  private static NDArray replace(NDArray previous, NDArray input, NDArray next) {
-    if (previous != input) {
-      previous.close();
-    }
-    return next;
+    return new NDList(release(sum, x, Activation.relu(sum)));
   }
 
   @Override
