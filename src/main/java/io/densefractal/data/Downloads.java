@@ -1,13 +1,9 @@
 package io.densefractal.data;
 
+import io.densefractal.net.HttpGet;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -15,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,8 +18,6 @@ import org.slf4j.LoggerFactory;
 /** Downloads a URL into a file atomically: readers never see a partial file. */
 final class Downloads {
   private static final Logger LOG = LoggerFactory.getLogger(Downloads.class);
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration RESPONSE_TIMEOUT = Duration.ofMinutes(2);
 
   private Downloads() {}
 
@@ -43,7 +36,7 @@ final class Downloads {
       try (FileChannel channel =
               FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
           OutputStream out = Channels.newOutputStream(channel)) {
-        get(uri, out);
+        HttpGet.into(uri, out, HttpGet.Timeouts.DEFAULT);
         channel.force(true);
       }
       try {
@@ -57,30 +50,6 @@ final class Downloads {
       if (!moved) {
         Files.deleteIfExists(temp);
       }
-    }
-  }
-
-  private static void get(URI uri, OutputStream out) throws IOException {
-    HttpClient client =
-        HttpClient.newBuilder()
-            .connectTimeout(CONNECT_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .build();
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(RESPONSE_TIMEOUT).GET().build();
-    HttpResponse<InputStream> response;
-    try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      InterruptedIOException interrupted = new InterruptedIOException("download interrupted");
-      interrupted.initCause(e);
-      throw interrupted;
-    }
-    try (InputStream body = response.body()) {
-      if (response.statusCode() != 200) {
-        throw new IOException("HTTP status " + response.statusCode() + " from " + uri);
-      }
-      body.transferTo(out);
     }
   }
 }

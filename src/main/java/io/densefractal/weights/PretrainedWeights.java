@@ -1,15 +1,12 @@
 package io.densefractal.weights;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.net.HttpGet;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -17,7 +14,6 @@ import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -52,8 +48,6 @@ public final class PretrainedWeights {
 
   private static final Pattern HASH_SUFFIX = Pattern.compile(".*-([0-9a-fA-F]+)(\\.[^.-]*)?");
 
-  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration RESPONSE_TIMEOUT = Duration.ofSeconds(60);
   private static final int BUFFER_SIZE = 1 << 16;
 
   /** Writes the body found at a URL to a stream; an {@link IOException} means "cannot download". */
@@ -103,7 +97,8 @@ public final class PretrainedWeights {
    *     not match (the bad file is deleted)
    */
   public static Path fetch(String model) {
-    return fetch(model, defaultDirectory(), PretrainedWeights::httpDownload);
+    return fetch(
+        model, defaultDirectory(), (url, out) -> HttpGet.into(url, out, HttpGet.Timeouts.DEFAULT));
   }
 
   /** {@link #fetch(String)} with an explicit directory and downloader. */
@@ -187,30 +182,6 @@ public final class PretrainedWeights {
               + " (corrupt or incomplete download); deleted it, run again to retry or put the"
               + " correct file at "
               + target);
-    }
-  }
-
-  private static void httpDownload(URI url, OutputStream out) throws IOException {
-    HttpClient client =
-        HttpClient.newBuilder()
-            .followRedirects(HttpClient.Redirect.NORMAL)
-            .connectTimeout(CONNECT_TIMEOUT)
-            .build();
-    HttpRequest request = HttpRequest.newBuilder(url).timeout(RESPONSE_TIMEOUT).GET().build();
-    HttpResponse<InputStream> response;
-    try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      InterruptedIOException interrupted = new InterruptedIOException("interrupted");
-      interrupted.initCause(e);
-      throw interrupted;
-    }
-    try (InputStream body = response.body()) {
-      if (response.statusCode() != 200) {
-        throw new IOException("HTTP status " + response.statusCode());
-      }
-      body.transferTo(out);
     }
   }
 
