@@ -42,7 +42,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src", "test",
                                 "python"))
-import reference  # noqa: E402  (sets torch's thread count on import: set ours after it)
+import reference  # noqa: E402
 
 MEAN, STD = 0.2860, 0.3530
 PADDING = 2

@@ -131,10 +131,15 @@ public final class ZooParity {
     return block;
   }
 
+  /** An .npy file as a float32 array of its own shape, owned by {@code manager}. */
+  public static NDArray npyArray(Path npy, NDManager manager) {
+    Tensor t = Npy.read(npy);
+    return NDArrays.toFloat32(t, manager).reshape(new Shape(t.shape()));
+  }
+
   public static float[] forward(Block block, NDManager manager, Path input, boolean training) {
-    Tensor t = Npy.read(input);
     try (NDManager scope = manager.newSubManager()) {
-      NDArray x = NDArrays.toFloat32(t, scope).reshape(new Shape(t.shape()));
+      NDArray x = npyArray(input, scope);
       return block
           .forward(new ParameterStore(manager, false), new NDList(x), training)
           .singletonOrThrow()

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -15,10 +14,8 @@ import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.testing.PythonReference;
 import io.densefractal.testing.ZooParity;
-import io.densefractal.weights.NDArrays;
 import io.densefractal.weights.Npy;
 import io.densefractal.weights.StateDict;
-import io.densefractal.weights.Tensor;
 import io.densefractal.weights.TorchKeys;
 import io.densefractal.weights.WeightFiles;
 import java.io.IOException;
@@ -82,7 +79,7 @@ class TrainingParityTest {
           if (step > 0) { // no momentum buffers before the first step
             sgd.load(WeightFiles.read(dir.resolve("momentum_" + step + ".pth")));
           }
-          NDArray x = array(dir.resolve("x_" + step + ".npy"), manager);
+          NDArray x = ZooParity.npyArray(dir.resolve("x_" + step + ".npy"), manager);
           long[] labels = Npy.read(dir.resolve("y_" + step + ".npy")).toLongArray();
           NDArray target = manager.create(labels).oneHot(classes);
           Trainer.StepOutput o =
@@ -122,10 +119,5 @@ class TrainingParityTest {
         }
       }
     }
-  }
-
-  private static NDArray array(Path npy, NDManager manager) {
-    Tensor t = Npy.read(npy);
-    return NDArrays.toFloat32(t, manager).reshape(new Shape(t.shape()));
   }
 }
