@@ -81,7 +81,7 @@ final class CompareCommand implements Callable<Integer> {
     var stream = Consoles.printStream(console);
     Comparison.Outcome outcome =
         new Comparison(stream, new Trainer(stream, ProgressBar.isTerminal())).run(config);
-    ComparisonReport.write(out, outcome.rows(), outcome.histories());
+    ComparisonReport.write(out, outcome.rows(), outcome.histories(), outcome.steps());
     console.print(ComparisonReport.markdown(outcome.rows()));
     console.printf(
         "report: %s, %s and %s in %s%n",

@@ -12,6 +12,8 @@ import io.densefractal.train.EpochMetrics;
 import io.densefractal.train.EvalResult;
 import io.densefractal.train.MetricsLog;
 import io.densefractal.train.Recipe;
+import io.densefractal.train.StepLog;
+import io.densefractal.train.StepPoint;
 import io.densefractal.train.TrainConfig;
 import io.densefractal.train.TrainedRun;
 import io.densefractal.train.Trainer;
@@ -42,19 +44,24 @@ public final class Comparison {
     this.trainer = trainer;
   }
 
-  /** Rows, in model order, and the per-epoch history of each model. */
-  public record Outcome(List<ComparisonRow> rows, Map<String, List<EpochMetrics>> histories) {}
+  /** Rows, in model order, and each model's per-epoch history and within-epoch training curve. */
+  public record Outcome(
+      List<ComparisonRow> rows,
+      Map<String, List<EpochMetrics>> histories,
+      Map<String, List<StepPoint>> steps) {}
 
   public Outcome run(CompareConfig c) {
     int size = c.imageSize();
     List<ComparisonRow> rows = new ArrayList<>();
     Map<String, List<EpochMetrics>> histories = new LinkedHashMap<>();
+    Map<String, List<StepPoint>> steps = new LinkedHashMap<>();
     for (String model : c.models()) {
       ModelSpec spec = ModelZoo.get(model);
       Path runDir = c.outDir().resolve(model);
       trainOrReuse(c, spec, runDir);
       List<EpochMetrics> history = new MetricsLog(runDir).read();
       histories.put(model, history);
+      steps.put(model, new StepLog(runDir).read());
       try (TrainedRun run = TrainedRun.open(runDir, false)) {
         int inputSize = run.transforms().size();
         int channels = run.transforms().channels();
@@ -112,7 +119,7 @@ public final class Comparison {
         }
       }
     }
-    return new Outcome(rows, histories);
+    return new Outcome(rows, histories, steps);
   }
 
   private void trainOrReuse(CompareConfig c, ModelSpec spec, Path runDir) {

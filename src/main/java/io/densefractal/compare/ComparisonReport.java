@@ -2,6 +2,7 @@ package io.densefractal.compare;
 
 import io.densefractal.train.EpochMetrics;
 import io.densefractal.train.Plots;
+import io.densefractal.train.StepPoint;
 import io.densefractal.weights.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -10,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Writes a comparison as comparison.md, comparison.csv and four PNG plots. */
+/** Writes a comparison as comparison.md, comparison.csv and five PNG plots. */
 public final class ComparisonReport {
   public static final String MARKDOWN = "comparison.md";
   public static final String CSV = "comparison.csv";
@@ -19,12 +20,16 @@ public final class ComparisonReport {
           "accuracy_vs_macs.png",
           "accuracy_vs_latency.png",
           "accuracy_vs_memory.png",
-          "training_curves.png");
+          "training_curves.png",
+          "training_loss.png");
 
   private ComparisonReport() {}
 
   public static void write(
-      Path dir, List<ComparisonRow> rows, Map<String, List<EpochMetrics>> histories) {
+      Path dir,
+      List<ComparisonRow> rows,
+      Map<String, List<EpochMetrics>> histories,
+      Map<String, List<StepPoint>> steps) {
     write(dir.resolve(MARKDOWN), markdown(rows));
     write(dir.resolve(CSV), csv(rows));
     List<Plots.ScatterPoint> macs = new ArrayList<>();
@@ -65,6 +70,7 @@ public final class ComparisonReport {
         memory,
         false);
     Plots.overlaidCurves(dir.resolve(PLOTS.get(3)), "Test accuracy per epoch", histories);
+    Plots.overlaidTrainingLoss(dir.resolve(PLOTS.get(4)), "Training loss", steps);
   }
 
   public static String markdown(List<ComparisonRow> rows) {

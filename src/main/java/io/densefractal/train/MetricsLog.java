@@ -153,12 +153,12 @@ public final class MetricsLog {
     writeAtomically(csv, table.toString());
   }
 
-  private static void writeAtomically(Path file, String text) {
+  static void writeAtomically(Path file, String text) {
     byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     AtomicFiles.write(file, (OutputStream out) -> out.write(bytes));
   }
 
-  private static void appendSynced(Path file, String text) throws IOException {
+  static void appendSynced(Path file, String text) throws IOException {
     ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
     try (FileChannel channel =
         FileChannel.open(

@@ -37,25 +37,35 @@ public final class Plots {
   private static final int MAX_CLASSES_WITH_COUNTS = 20;
   private static final int MAX_CLASSES_WITH_NAMES = 100;
 
+  private static final String TRAIN_STEPS = "train (every tenth of an epoch)";
+
   private Plots() {}
 
   /**
-   * Writes {@code loss.png} (train and test loss per epoch) and {@code accuracy.png} (train and
-   * test accuracy in %, and test top-5 where present) into {@code dir}. NaN points (epochs without
-   * evaluation) are left out.
+   * Writes {@code loss.png} and {@code accuracy.png} (in %, with test top-5 where present) into
+   * {@code dir}: the training curve from {@code steps} (ten points per epoch), or per epoch from
+   * {@code history} when there are no step points, and the test curve per epoch. NaN points (epochs
+   * without evaluation) are left out.
    */
-  public static void curves(Path dir, List<EpochMetrics> history) {
+  public static void curves(Path dir, List<EpochMetrics> history, List<StepPoint> steps) {
     Charts.headless();
     Objects.requireNonNull(dir, "dir");
     Objects.requireNonNull(history, "history");
+    Objects.requireNonNull(steps, "steps");
 
     XYChart loss = lineChart("Loss", "epoch", "loss");
-    boolean any = addCurve(loss, "train", history, EpochMetrics::trainLoss, 1);
+    boolean any =
+        steps.isEmpty()
+            ? addCurve(loss, "train", history, EpochMetrics::trainLoss, 1)
+            : addSteps(loss, TRAIN_STEPS, steps, StepPoint::trainLoss, 1);
     any |= addCurve(loss, "test", history, EpochMetrics::testLoss, 1);
     Charts.writePng(withPlaceholder(loss, any), dir.resolve(LOSS_FILE));
 
     XYChart accuracy = lineChart(accuracyTitle(history), "epoch", "accuracy (%)");
-    any = addCurve(accuracy, "train", history, EpochMetrics::trainAccuracy, 100);
+    any =
+        steps.isEmpty()
+            ? addCurve(accuracy, "train", history, EpochMetrics::trainAccuracy, 100)
+            : addSteps(accuracy, TRAIN_STEPS, steps, StepPoint::trainAccuracy, 100);
     any |= addCurve(accuracy, "test", history, EpochMetrics::testAccuracy, 100);
     any |= addCurve(accuracy, "test top-5", history, EpochMetrics::testTop5, 100);
     accuracy.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
@@ -161,6 +171,22 @@ public final class Plots {
   }
 
   /**
+   * Writes several runs' training loss as overlaid curves to {@code file}, ten points per epoch,
+   * one series per run name: unlike test accuracy, readable for runs of a single epoch.
+   */
+  public static void overlaidTrainingLoss(
+      Path file, String title, Map<String, List<StepPoint>> runs) {
+    Charts.headless();
+    Objects.requireNonNull(file, "file");
+    XYChart chart = lineChart(title, "epoch", "training loss");
+    boolean any = false;
+    for (Map.Entry<String, List<StepPoint>> run : runs.entrySet()) {
+      any |= addSteps(chart, run.getKey(), run.getValue(), StepPoint::trainLoss, 1);
+    }
+    Charts.writePng(withPlaceholder(chart, any), file);
+  }
+
+  /**
    * Writes a scatter plot to {@code file}: one colour per {@code series}, each point's label
    * printed next to it. Points with a NaN coordinate are left out.
    *
@@ -245,20 +271,40 @@ public final class Plots {
       List<EpochMetrics> history,
       ToDoubleFunction<EpochMetrics> value,
       double scale) {
-    List<Double> x = new ArrayList<>();
-    List<Double> y = new ArrayList<>();
-    for (EpochMetrics m : history) {
-      double v = value.applyAsDouble(m);
+    return addSeries(chart, name, history, m -> m.epoch(), value, scale);
+  }
+
+  /** {@link #addCurve} for step points, at their fractional epochs. */
+  private static boolean addSteps(
+      XYChart chart,
+      String name,
+      List<StepPoint> steps,
+      ToDoubleFunction<StepPoint> value,
+      double scale) {
+    return addSeries(chart, name, steps, StepPoint::epoch, value, scale);
+  }
+
+  private static <T> boolean addSeries(
+      XYChart chart,
+      String name,
+      List<T> points,
+      ToDoubleFunction<T> x,
+      ToDoubleFunction<T> value,
+      double scale) {
+    List<Double> xs = new ArrayList<>();
+    List<Double> ys = new ArrayList<>();
+    for (T p : points) {
+      double v = value.applyAsDouble(p);
       if (Double.isFinite(v)) {
-        x.add((double) m.epoch());
-        y.add(v * scale);
+        xs.add(x.applyAsDouble(p));
+        ys.add(v * scale);
       }
     }
-    if (x.isEmpty()) {
+    if (xs.isEmpty()) {
       return false;
     }
-    XYSeries series = chart.addSeries(name, x, y);
-    series.setMarker(x.size() <= MAX_MARKED_POINTS ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
+    XYSeries series = chart.addSeries(name, xs, ys);
+    series.setMarker(xs.size() <= MAX_MARKED_POINTS ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
     return true;
   }
 

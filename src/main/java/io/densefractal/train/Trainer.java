@@ -41,8 +41,8 @@ import java.util.function.UnaryOperator;
  *
  * <p>Run directory: {@code checkpoint-last.safetensors} (weights + optimizer + state, for {@code
  * --resume}), {@code checkpoint-best.safetensors} (weights of the best test accuracy), {@code
- * state.json}, {@code metrics.csv}, {@code metrics.jsonl}, {@code loss.png}, {@code accuracy.png},
- * {@code confusion.png}.
+ * state.json}, {@code metrics.csv}, {@code metrics.jsonl}, {@code steps.csv} (every tenth of an
+ * epoch), {@code loss.png}, {@code accuracy.png}, {@code confusion.png}.
  *
  * <p>Resuming is bit-exact: data order, augmentation and the engine's generator (dropout,
  * drop-path) are derived from (seed, epoch, step) rather than carried along, and checkpoints hold
@@ -134,6 +134,7 @@ public final class Trainer {
     Shape oneImage = data.oneImage();
 
     MetricsLog log = new MetricsLog(runDir);
+    StepLog steps = new StepLog(runDir);
     TrainingState state;
     try (NDManager root = NDManager.newBaseManager()) {
       if (from != null) {
@@ -155,6 +156,7 @@ public final class Trainer {
                 from.state().bestAccuracy(),
                 from.state().bestEpoch());
         log.truncateTo(state.epochsDone());
+        steps.truncateTo(state.globalStep());
         out.printf(
             Locale.ROOT,
             "resuming %s from epoch %d of %d (%s)%n",
@@ -192,7 +194,8 @@ public final class Trainer {
         int end = (int) Math.min(recipe.epochs(), (long) state.epochsDone() + stopAfter);
         for (int epoch = state.epochsDone(); epoch < end; epoch++) {
           long t0 = System.nanoTime();
-          EpochStats stats = trainEpoch(block, ps, sgd, train, trainTransform, state, epoch, root);
+          EpochStats stats =
+              trainEpoch(block, ps, sgd, train, trainTransform, state, epoch, root, steps);
           double seconds = (System.nanoTime() - t0) / 1e9;
           eval = Evaluator.evaluate(block, test, evalTransform, EVAL_BATCH, classes, root);
           EpochMetrics m =
@@ -243,7 +246,7 @@ public final class Trainer {
             WeightFiles.write(weights, runDir.resolve(BEST));
           }
           writeState(runDir, state);
-          Plots.curves(runDir, log.read());
+          Plots.curves(runDir, log.read(), steps.read());
           Plots.confusion(runDir.resolve("confusion.png"), eval.confusion(), classes);
         }
         return new TrainResult(runDir, state, log.read(), eval);
@@ -294,7 +297,8 @@ public final class Trainer {
       Transform transform,
       TrainingState state,
       int epoch,
-      NDManager root) {
+      NDManager root,
+      StepLog steps) {
     TrainConfig c = state.config();
     Recipe recipe = c.recipe();
     int[] order = Shuffle.permutation(train.size(), Seeds.mix(c.seed(), Seeds.DATA_ORDER, epoch));
@@ -306,6 +310,10 @@ public final class Trainer {
     int numClasses = state.classes().size();
     EpochStats stats = new EpochStats();
     stats.globalStep = state.globalStep();
+    int interval = StepLog.interval(stepsPerEpoch);
+    double windowLoss = 0;
+    long windowCorrect = 0;
+    long windowCount = 0;
     String title = String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, recipe.epochs());
     try (BatchLoader loader =
             new BatchLoader(
@@ -342,6 +350,20 @@ public final class Trainer {
         stats.count += b.count();
         stats.globalStep++;
         bar.update(stats.count, stats.loss(), stats.accuracy());
+        windowLoss += (double) stepLoss * b.count();
+        windowCount += b.count();
+        if ((step + 1) % interval == 0 || !loader.hasNext()) {
+          steps.append(
+              new StepPoint(
+                  stats.globalStep,
+                  epoch + (double) stats.count / order.length,
+                  lr,
+                  windowLoss / windowCount,
+                  (double) (stats.correct - windowCorrect) / windowCount));
+          windowLoss = 0;
+          windowCorrect = stats.correct;
+          windowCount = 0;
+        }
       }
       bar.finish(
           String.format(

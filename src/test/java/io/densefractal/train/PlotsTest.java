@@ -64,7 +64,7 @@ class PlotsTest {
   @Test
   void curvesWriteLossAndAccuracyPngs() throws IOException {
     Path run = dir.resolve("runs/a");
-    Plots.curves(run, history(30, 1, true));
+    Plots.curves(run, history(30, 1, true), List.of());
 
     assertSize(png(run.resolve("loss.png")), 800, 600);
     assertSize(png(run.resolve("accuracy.png")), 800, 600);
@@ -72,9 +72,26 @@ class PlotsTest {
   }
 
   @Test
+  void curvesDrawTheTrainingCurveFromStepPoints() throws IOException {
+    List<StepPoint> steps = new ArrayList<>();
+    for (int i = 1; i <= 10; i++) {
+      steps.add(new StepPoint(i * 47L, i / 10.0, 0.1, 2.0 / i, 0.5 + i / 40.0));
+    }
+    Plots.curves(dir, history(1, 1, false), steps);
+    byte[] withSteps = Files.readAllBytes(dir.resolve("loss.png"));
+    Plots.curves(dir, history(1, 1, false), List.of());
+    assertThat(Files.readAllBytes(dir.resolve("loss.png"))).isNotEqualTo(withSteps);
+    assertSize(png(dir.resolve("accuracy.png")), 800, 600);
+
+    Path overlaid = dir.resolve("compare/training_loss.png");
+    Plots.overlaidTrainingLoss(overlaid, "Training loss", Map.of("a", steps, "b", List.of()));
+    assertSize(png(overlaid), 800, 600);
+  }
+
+  @Test
   void curvesSkipNanTestValues() throws IOException {
-    Plots.curves(dir.resolve("some"), history(12, 3, false));
-    Plots.curves(dir.resolve("none"), history(5, 0, false));
+    Plots.curves(dir.resolve("some"), history(12, 3, false), List.of());
+    Plots.curves(dir.resolve("none"), history(5, 0, false), List.of());
 
     assertSize(png(dir.resolve("some/accuracy.png")), 800, 600);
     assertSize(png(dir.resolve("none/loss.png")), 800, 600);
@@ -83,16 +100,16 @@ class PlotsTest {
 
   @Test
   void curvesOfEmptyHistoryStillWriteCharts() throws IOException {
-    Plots.curves(dir, List.of());
+    Plots.curves(dir, List.of(), List.of());
     assertSize(png(dir.resolve("loss.png")), 800, 600);
     assertSize(png(dir.resolve("accuracy.png")), 800, 600);
   }
 
   @Test
   void curvesReplaceEarlierCharts() throws IOException {
-    Plots.curves(dir, history(2, 1, false));
+    Plots.curves(dir, history(2, 1, false), List.of());
     byte[] first = Files.readAllBytes(dir.resolve("loss.png"));
-    Plots.curves(dir, history(20, 1, false));
+    Plots.curves(dir, history(20, 1, false), List.of());
     assertThat(Files.readAllBytes(dir.resolve("loss.png"))).isNotEqualTo(first);
     assertNoTempFiles(dir);
   }
@@ -238,7 +255,7 @@ class PlotsTest {
   void unwritableTargetIsAUserError() throws IOException {
     Path file = dir.resolve("blocker");
     Files.writeString(file, "not a directory");
-    assertThatThrownBy(() -> Plots.curves(file, history(2, 1, false)))
+    assertThatThrownBy(() -> Plots.curves(file, history(2, 1, false), List.of()))
         .isInstanceOf(DenseFractalException.class);
   }
 

@@ -49,6 +49,7 @@ class TrainerTest {
             "state.json",
             "metrics.csv",
             "metrics.jsonl",
+            StepLog.FILE,
             "loss.png",
             "accuracy.png",
             "confusion.png")) {
@@ -56,6 +57,13 @@ class TrainerTest {
     }
     assertThat(r.state().epochsDone()).isEqualTo(3);
     assertThat(r.state().globalStep()).isEqualTo(3 * ((1000 + 31) / 32));
+    // Ten points per epoch at most: 32 steps an epoch, one point every 4 steps.
+    List<StepPoint> steps = new StepLog(dir).read();
+    assertThat(steps).hasSize(3 * 8);
+    assertThat(steps.get(0).step()).isEqualTo(4);
+    assertThat(steps.get(7).epoch()).isEqualTo(1.0);
+    assertThat(steps.get(23).step()).isEqualTo(r.state().globalStep());
+    assertThat(steps.get(23).trainLoss()).isLessThan(steps.get(0).trainLoss());
     assertThat(log.toString(StandardCharsets.UTF_8)).contains("epoch 3/3");
     // A started run is not overwritten.
     assertThatThrownBy(() -> trainer.start(tiny("resnet20_cifar", 3).build(), dir))
@@ -75,6 +83,9 @@ class TrainerTest {
     trainer.start(config, straight);
     trainer.start(config, resumed, 1); // interrupted after one epoch
     assertThat(Checkpoint.read(resumed.resolve(Trainer.LAST)).state().epochsDone()).isEqualTo(1);
+    // As if it had died in the second epoch after logging some of it: the resume drops that.
+    long done = Checkpoint.read(resumed.resolve(Trainer.LAST)).state().globalStep();
+    new StepLog(resumed).append(new StepPoint(done + 1, 1.1, 0.05, 9.9, 0.5));
     trainer.resume(resumed, null);
     Map<String, Tensor> a = SafeTensors.read(straight.resolve(Trainer.LAST)).tensors();
     Map<String, Tensor> b = SafeTensors.read(resumed.resolve(Trainer.LAST)).tensors();
@@ -83,6 +94,7 @@ class TrainerTest {
       assertThat(b.get(key).buffer()).as(key).isEqualTo(a.get(key).buffer());
     }
     assertThat(new MetricsLog(resumed).read()).hasSize(2);
+    assertThat(new StepLog(resumed).read()).isEqualTo(new StepLog(straight).read());
     assertThatThrownBy(() -> trainer.resume(resumed, null))
         .isInstanceOf(DenseFractalException.class)
         .hasMessageContaining("finished");
