@@ -280,8 +280,29 @@ public final class Trainer {
     long globalStep;
     double lastLearningRate;
 
+    // Sums at the start of the current stretch of steps (StepLog's tenth of an epoch).
+    double windowLossSum;
+    long windowCorrect;
+    long windowCount;
+
     double loss() {
       return lossSum / count;
+    }
+
+    /** The point of the stretch ending here, in epoch {@code epoch} (0-based); starts the next. */
+    StepPoint endWindow(int epoch, int epochImages, double lr) {
+      long n = count - windowCount;
+      StepPoint p =
+          new StepPoint(
+              globalStep,
+              epoch + (double) count / epochImages,
+              lr,
+              (lossSum - windowLossSum) / n,
+              (double) (correct - windowCorrect) / n);
+      windowLossSum = lossSum;
+      windowCorrect = correct;
+      windowCount = count;
+      return p;
     }
 
     double accuracy() {
@@ -311,9 +332,6 @@ public final class Trainer {
     EpochStats stats = new EpochStats();
     stats.globalStep = state.globalStep();
     int interval = StepLog.interval(stepsPerEpoch);
-    double windowLoss = 0;
-    long windowCorrect = 0;
-    long windowCount = 0;
     String title = String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, recipe.epochs());
     try (BatchLoader loader =
             new BatchLoader(
@@ -350,19 +368,8 @@ public final class Trainer {
         stats.count += b.count();
         stats.globalStep++;
         bar.update(stats.count, stats.loss(), stats.accuracy());
-        windowLoss += (double) stepLoss * b.count();
-        windowCount += b.count();
         if ((step + 1) % interval == 0 || !loader.hasNext()) {
-          steps.append(
-              new StepPoint(
-                  stats.globalStep,
-                  epoch + (double) stats.count / order.length,
-                  lr,
-                  windowLoss / windowCount,
-                  (double) (stats.correct - windowCorrect) / windowCount));
-          windowLoss = 0;
-          windowCorrect = stats.correct;
-          windowCount = 0;
+          steps.append(stats.endWindow(epoch, order.length, lr));
         }
       }
       bar.finish(
