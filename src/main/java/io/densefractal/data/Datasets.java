@@ -46,6 +46,25 @@ public final class Datasets {
     return List.of("fashion-mnist", "mnist", "cifar10", "cifar100", "demo");
   }
 
+  /**
+   * A dataset's class names in label order. Fixed for Fashion-MNIST, the demo subset and MNIST, so
+   * nothing is read for them (predicting with their labels needs no data on disk); other datasets
+   * are opened as {@link #open(String, Path, double, long)} does.
+   */
+  public static List<String> classes(String name, Path dataDir, double validationFraction) {
+    return classes(name, dataDir, validationFraction, DatasetSource.Locations.defaults());
+  }
+
+  static List<String> classes(
+      String name, Path dataDir, double validationFraction, DatasetSource.Locations where) {
+    Objects.requireNonNull(name, "name");
+    return switch (name) {
+      case "fashion-mnist", "demo" -> FASHION_MNIST_CLASSES;
+      case "mnist" -> MNIST_CLASSES;
+      default -> open(name, dataDir, validationFraction, 0, 0, where).train().classes();
+    };
+  }
+
   /** {@link #open(String, Path, double, long, int)} at the dataset's own image size. */
   public static DataSplits open(String name, Path dataDir, double validationFraction, long seed) {
     return open(name, dataDir, validationFraction, seed, 0);

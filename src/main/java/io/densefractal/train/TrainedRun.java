@@ -82,10 +82,10 @@ public final class TrainedRun implements AutoCloseable {
             .limitTest(limitTest)
             .build();
     StateDict weights = Checkpoint.modelWeights(WeightFiles.read(weightsFile));
-    RunData data = RunData.open(config);
-    TrainedRun run = load(config, data.classes(), weights);
-    run.data = data;
-    return run;
+    List<String> classes =
+        Datasets.classes(
+            dataset, dataDir == null ? null : Path.of(dataDir), config.validationFraction());
+    return load(config, classes, weights);
   }
 
   /**

@@ -51,6 +51,21 @@ class TrainingCliTest {
         run("predict", "--run", runDir.toString(), "--top", "2", png.toString());
     assertThat(predict.code()).as(predict.err()).isZero();
     assertThat(predict.out()).startsWith(png + ":").contains("%");
+    // The run's weights alone, with the dataset's name for labels and transforms: the same answer.
+    CliTest.Result fromWeights =
+        run(
+            "predict",
+            "-m",
+            "resnet20_cifar",
+            "--weights",
+            runDir.resolve("checkpoint-best.safetensors").toString(),
+            "--data",
+            "demo",
+            "--top",
+            "2",
+            png.toString());
+    assertThat(fromWeights.code()).as(fromWeights.err()).isZero();
+    assertThat(fromWeights.out()).isEqualTo(predict.out());
 
     // A finished run cannot be resumed without more epochs; with more it continues.
     CliTest.Result again = run("train", "--resume", runDir.toString());

@@ -135,6 +135,21 @@ class DatasetsTest {
   }
 
   @Test
+  void fixedClassNamesNeedNoFilesOthersAreRead() throws IOException {
+    // Nothing on disk, offline: the fixed lists still answer, CIFAR cannot.
+    assertThat(Datasets.classes("fashion-mnist", tmp, 0.2, offline()))
+        .isEqualTo(Datasets.FASHION_MNIST_CLASSES);
+    assertThat(Datasets.classes("demo", null, 0.2, offline()))
+        .isEqualTo(Datasets.FASHION_MNIST_CLASSES);
+    assertThat(Datasets.classes("mnist", tmp, 0.2, offline())).isEqualTo(Datasets.MNIST_CLASSES);
+    assertThatThrownBy(() -> Datasets.classes("cifar10", tmp, 0.2, offline()))
+        .isInstanceOf(DatasetNotFoundException.class);
+    TestFiles.cifar10Folder(tmp.resolve("home/cifar10/cifar-10-batches-bin"), 2);
+    assertThat(Datasets.classes("cifar10", null, 0.2, offline()))
+        .isEqualTo(Datasets.open("cifar10", null, 0.2, 0, 0, offline()).train().classes());
+  }
+
+  @Test
   void unknownNameSaysWhatIsAccepted() {
     assertThatThrownBy(() -> Datasets.open("imagenet-nowhere", tmp, 0.1, 0))
         .isInstanceOf(DatasetNotFoundException.class)
