@@ -206,7 +206,8 @@ final class TrainCommand implements Callable<Integer> {
   static void printResult(PrintWriter console, TrainResult result) {
     console.printf(
         Locale.ROOT,
-        "run directory: %s (checkpoints, metrics.csv, loss.png, accuracy.png, confusion.png)%n",
+        "run directory: %s (checkpoints, metrics.csv, steps.csv, loss.png, accuracy.png,"
+            + " confusion.png)%n",
         result.runDir());
     if (result.state().bestEpoch() > 0) {
       console.printf(
