@@ -31,6 +31,7 @@ import picocli.CommandLine.Parameters;
       "Top-k classes (with names) of JPEG/PNG images.",
       "  predict --run runs/demo-... shirt.png boot.jpg",
       "  predict --model resnet50 --pretrained cat.jpg",
+      "  predict --weights runs/r20/checkpoint-best.safetensors shirt.png",
       "  predict --model resnet20_cifar --weights w.safetensors --data cifar10 plane.png"
     })
 final class PredictCommand implements Callable<Integer> {
@@ -41,7 +42,7 @@ final class PredictCommand implements Callable<Integer> {
 
   @Option(
       names = {"-m", "--model"},
-      description = "Model name, with --weights or --pretrained.")
+      description = "Model name, with --pretrained, or with --weights (unless the file names it).")
   String model;
 
   @Option(names = "--weights", description = "Weights file (.pth/.safetensors).")
@@ -55,7 +56,8 @@ final class PredictCommand implements Callable<Integer> {
   @Option(
       names = "--data",
       description =
-          "With --weights: the dataset the weights were trained on (classes, transforms).")
+          "With --weights: the dataset the weights were trained on (classes, transforms);"
+              + " not needed for weights from train, which record it.")
   String data;
 
   @Option(names = "--column", description = "Only column i of a FractalNet.")
@@ -113,14 +115,17 @@ final class PredictCommand implements Callable<Integer> {
       }
       return TrainedRun.open(run, true);
     }
-    if (model == null || (weights == null) == !pretrained) {
+    if ((weights == null) == !pretrained || (pretrained && model == null)) {
       throw new DenseFractalException(
-          "give --run RUN_DIR, or --model with --weights FILE or --pretrained");
+          "give --run RUN_DIR, --weights FILE (with --model unless the file names it), or --model"
+              + " with --pretrained");
     }
-    Path file = pretrained ? PretrainedWeights.fetch(model) : weights;
+    if (pretrained) {
+      return TrainedRun.imageNet(model, PretrainedWeights.fetch(model), ImageNetClasses.names());
+    }
     if (data != null) {
-      return TrainedRun.fromWeights(model, file, data, null, 0, 0);
+      return TrainedRun.fromWeights(model, weights, data, null, 0, 0);
     }
-    return TrainedRun.imageNet(model, file, ImageNetClasses.names());
+    return TrainedRun.fromWeights(model, weights, ImageNetClasses.names());
   }
 }

@@ -13,9 +13,11 @@ import io.densefractal.models.ModelZoo;
 import io.densefractal.weights.ModelWeights;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.WeightFiles;
+import io.densefractal.weights.WeightsMetadata;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A trained model loaded back with what it was trained with (classes, transforms, dataset): from a
@@ -67,6 +69,8 @@ public final class TrainedRun implements AutoCloseable {
   /**
    * Weights from a file (imported, exported, or a run's checkpoint) for a dataset: the model is
    * built for the dataset's classes and channels, and the weights must fit it exactly.
+   *
+   * @param model the model, or null for the one the file's metadata names
    */
   public static TrainedRun fromWeights(
       String model,
@@ -75,17 +79,47 @@ public final class TrainedRun implements AutoCloseable {
       String dataDir,
       int imageSize,
       int limitTest) {
+    StateDict file = WeightFiles.read(weightsFile);
+    String name = modelOf(file, model, weightsFile);
     TrainConfig config =
-        TrainConfig.builder(model, dataset, Recipe.defaultRecipe(ModelZoo.get(model)))
+        TrainConfig.builder(name, dataset, Recipe.defaultRecipe(ModelZoo.get(name)))
             .dataDir(dataDir)
             .imageSize(imageSize)
             .limitTest(limitTest)
             .build();
-    StateDict weights = Checkpoint.modelWeights(WeightFiles.read(weightsFile));
     List<String> classes =
         Datasets.classes(
             dataset, dataDir == null ? null : Path.of(dataDir), config.validationFraction());
-    return load(config, classes, weights);
+    return load(config, classes, Checkpoint.modelWeights(file));
+  }
+
+  /**
+   * Weights from a file on their own: weights we trained carry their model, dataset, classes and
+   * input size in their metadata ({@link WeightsMetadata#training}), so no dataset is needed;
+   * weights without that (torchvision's, imported) are taken as ImageNet weights.
+   *
+   * @param model the model, or null for the one the file's metadata names
+   */
+  public static TrainedRun fromWeights(
+      String model, Path weightsFile, List<String> imageNetClasses) {
+    StateDict file = WeightFiles.read(weightsFile);
+    String name = modelOf(file, model, weightsFile);
+    Optional<WeightsMetadata.Training> trained;
+    try {
+      trained = WeightsMetadata.training(file.metadata());
+    } catch (IllegalArgumentException e) {
+      throw new DenseFractalException(
+          weightsFile + ": " + e.getMessage() + "; name the dataset with --data", e);
+    }
+    if (trained.isEmpty()) {
+      return load(imageNetConfig(name), imageNetClasses, Checkpoint.modelWeights(file));
+    }
+    WeightsMetadata.Training t = trained.get();
+    TrainConfig config =
+        TrainConfig.builder(name, t.dataset(), Recipe.defaultRecipe(ModelZoo.get(name)))
+            .imageSize(t.imageSize())
+            .build();
+    return load(config, t.classes(), Checkpoint.modelWeights(file));
   }
 
   /**
@@ -93,8 +127,25 @@ public final class TrainedRun implements AutoCloseable {
    * 256, centre 224 crop, ImageNet mean/std). There is no dataset to evaluate on.
    */
   public static TrainedRun imageNet(String model, Path weightsFile, List<String> classes) {
-    TrainConfig config = TrainConfig.builder(model, "imagenet", Recipe.named("imagenet")).build();
-    return load(config, classes, Checkpoint.modelWeights(WeightFiles.read(weightsFile)));
+    return load(
+        imageNetConfig(model), classes, Checkpoint.modelWeights(WeightFiles.read(weightsFile)));
+  }
+
+  private static TrainConfig imageNetConfig(String model) {
+    return TrainConfig.builder(model, "imagenet", Recipe.named("imagenet")).build();
+  }
+
+  /** {@code model}, else the model the file's metadata names. */
+  private static String modelOf(StateDict file, String model, Path weightsFile) {
+    if (model != null) {
+      return model;
+    }
+    String named = file.metadata().get(WeightsMetadata.MODEL);
+    if (named == null) {
+      throw new DenseFractalException(
+          weightsFile + " does not say which model it holds; give --model");
+    }
+    return named;
   }
 
   private static TrainedRun load(TrainConfig config, List<String> classes, StateDict weights) {

@@ -236,11 +236,15 @@ public final class Trainer {
           // Metrics first, checkpoint second: a resume truncates the log to the checkpoint.
           log.append(m);
           StateDict weights =
-              WeightsMetadata.tag(
-                  ModelWeights.stateDict(block),
-                  c.model(),
-                  options.numClasses(),
-                  options.inChannels());
+              WeightsMetadata.tagTraining(
+                  WeightsMetadata.tag(
+                      ModelWeights.stateDict(block),
+                      c.model(),
+                      options.numClasses(),
+                      options.inChannels()),
+                  c.dataset(),
+                  classes,
+                  trainTransform.size());
           new Checkpoint(weights, sgd.state(), state).write(runDir.resolve(LAST));
           if (best) {
             WeightFiles.write(weights, runDir.resolve(BEST));

@@ -66,6 +66,17 @@ class TrainingCliTest {
             png.toString());
     assertThat(fromWeights.code()).as(fromWeights.err()).isZero();
     assertThat(fromWeights.out()).isEqualTo(predict.out());
+    // Weights from train record their model, dataset, classes and input size: nothing else needed.
+    CliTest.Result alone =
+        run(
+            "predict",
+            "--weights",
+            runDir.resolve("checkpoint-best.safetensors").toString(),
+            "--top",
+            "2",
+            png.toString());
+    assertThat(alone.code()).as(alone.err()).isZero();
+    assertThat(alone.out()).isEqualTo(predict.out());
 
     // A finished run cannot be resumed without more epochs; with more it continues.
     CliTest.Result again = run("train", "--resume", runDir.toString());
