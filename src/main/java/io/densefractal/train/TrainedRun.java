@@ -112,7 +112,23 @@ public final class TrainedRun implements AutoCloseable {
           weightsFile + ": " + e.getMessage() + "; name the dataset with --data", e);
     }
     if (trained.isEmpty()) {
-      return load(imageNetConfig(name), imageNetClasses, Checkpoint.modelWeights(file));
+      String classes = file.metadata().get(WeightsMetadata.NUM_CLASSES);
+      if (classes != null && !classes.equals(Integer.toString(imageNetClasses.size()))) {
+        throw new DenseFractalException(
+            weightsFile
+                + " holds a model with "
+                + classes
+                + " classes and does not record its dataset; name it with --data");
+      }
+      try {
+        return load(imageNetConfig(name), imageNetClasses, Checkpoint.modelWeights(file));
+      } catch (DenseFractalException e) {
+        throw new DenseFractalException(
+            e.getMessage()
+                + " (read as ImageNet weights: the file does not record its dataset; if it was"
+                + " trained on another, name it with --data)",
+            e);
+      }
     }
     WeightsMetadata.Training t = trained.get();
     TrainConfig config =

@@ -77,6 +77,39 @@ class TrainingCliTest {
             png.toString());
     assertThat(alone.code()).as(alone.err()).isZero();
     assertThat(alone.out()).isEqualTo(predict.out());
+    // A .pth has no metadata: read as ImageNet weights, it does not fit, and the error says why.
+    Path pth = dir.resolve("r20.pth");
+    CliTest.Result export =
+        run(
+            "export",
+            "-m",
+            "resnet20_cifar",
+            "--num-classes",
+            "10",
+            "--in-channels",
+            "1",
+            "--weights",
+            runDir.resolve("checkpoint-best.safetensors").toString(),
+            "--to",
+            pth.toString());
+    assertThat(export.code()).as(export.err()).isZero();
+    CliTest.Result bare =
+        run("predict", "-m", "resnet20_cifar", "--weights", pth.toString(), png.toString());
+    assertThat(bare.code()).isEqualTo(1);
+    assertThat(bare.err()).contains("name it with --data").hasLineCount(1);
+    CliTest.Result named =
+        run(
+            "predict",
+            "-m",
+            "resnet20_cifar",
+            "--weights",
+            pth.toString(),
+            "--data",
+            "demo",
+            "--top",
+            "2",
+            png.toString());
+    assertThat(named.out()).isEqualTo(predict.out());
 
     // A finished run cannot be resumed without more epochs; with more it continues.
     CliTest.Result again = run("train", "--resume", runDir.toString());
