@@ -18,6 +18,7 @@ import io.densefractal.weights.WeightFiles;
 import io.densefractal.weights.WeightsMetadata;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 /** A zoo model, initialised on the engine, with weights from a file or a seeded random init. */
 final class LoadedModel implements AutoCloseable {
@@ -25,12 +26,20 @@ final class LoadedModel implements AutoCloseable {
   final ModelOptions options;
   final Block block;
   final NDManager manager;
+  // What the weights were trained on, when their file recorded it: kept through conversions.
+  private final Optional<WeightsMetadata.Training> training;
 
-  private LoadedModel(ModelSpec spec, ModelOptions options, Block block, NDManager manager) {
+  private LoadedModel(
+      ModelSpec spec,
+      ModelOptions options,
+      Block block,
+      NDManager manager,
+      Optional<WeightsMetadata.Training> training) {
     this.spec = spec;
     this.options = options;
     this.block = block;
     this.manager = manager;
+    this.training = training;
   }
 
   /** The model with random weights drawn from the engine's generator seeded with {@code seed}. */
@@ -56,20 +65,33 @@ final class LoadedModel implements AutoCloseable {
       }
       throw e;
     }
-    return new LoadedModel(spec, options, block, manager);
+    Optional<WeightsMetadata.Training> training;
+    try {
+      training = WeightsMetadata.training(weights.metadata());
+    } catch (IllegalArgumentException e) {
+      training = Optional.empty(); // damaged optional tags: the weights themselves loaded
+    }
+    return new LoadedModel(spec, options, block, manager, training);
   }
 
   private static LoadedModel init(ModelSpec spec, ModelOptions options) {
     Block block = spec.create(options);
     NDManager manager = NDManager.newBaseManager();
     block.initialize(manager, DataType.FLOAT32, spec.inputShape(options));
-    return new LoadedModel(spec, options, block, manager);
+    return new LoadedModel(spec, options, block, manager, Optional.empty());
   }
 
-  /** The state dict with our metadata (model name, classes, channels) for safetensors files. */
+  /**
+   * The state dict with our metadata for safetensors files: model name, classes, channels, and what
+   * the weights were trained on when their source file said.
+   */
   StateDict stateDict() {
-    return WeightsMetadata.tag(
-        ModelWeights.stateDict(block), spec.name(), options.numClasses(), options.inChannels());
+    StateDict sd =
+        WeightsMetadata.tag(
+            ModelWeights.stateDict(block), spec.name(), options.numClasses(), options.inChannels());
+    training.ifPresent(
+        t -> WeightsMetadata.tagTraining(sd, t.dataset(), t.classes(), t.imageSize()));
+    return sd;
   }
 
   /** Eval-mode forward of a (N, C, H, W) batch; the result lives in {@code x}'s manager. */

@@ -110,6 +110,25 @@ class TrainingCliTest {
             "2",
             png.toString());
     assertThat(named.out()).isEqualTo(predict.out());
+    // Converted to another .safetensors, the weights keep what they were trained on.
+    Path copy = dir.resolve("r20-copy.safetensors");
+    CliTest.Result converted =
+        run(
+            "export",
+            "-m",
+            "resnet20_cifar",
+            "--num-classes",
+            "10",
+            "--in-channels",
+            "1",
+            "--weights",
+            runDir.resolve("checkpoint-best.safetensors").toString(),
+            "--to",
+            copy.toString());
+    assertThat(converted.code()).as(converted.err()).isZero();
+    CliTest.Result fromCopy =
+        run("predict", "--weights", copy.toString(), "--top", "2", png.toString());
+    assertThat(fromCopy.out()).as(fromCopy.err()).isEqualTo(predict.out());
 
     // A finished run cannot be resumed without more epochs; with more it continues.
     CliTest.Result again = run("train", "--resume", runDir.toString());
