@@ -79,20 +79,7 @@ class TrainingCliTest {
     assertThat(alone.out()).isEqualTo(predict.out());
     // A .pth has no metadata: read as ImageNet weights, it does not fit, and the error says why.
     Path pth = dir.resolve("r20.pth");
-    CliTest.Result export =
-        run(
-            "export",
-            "-m",
-            "resnet20_cifar",
-            "--num-classes",
-            "10",
-            "--in-channels",
-            "1",
-            "--weights",
-            runDir.resolve("checkpoint-best.safetensors").toString(),
-            "--to",
-            pth.toString());
-    assertThat(export.code()).as(export.err()).isZero();
+    exportBest(runDir, pth);
     CliTest.Result bare =
         run("predict", "-m", "resnet20_cifar", "--weights", pth.toString(), png.toString());
     assertThat(bare.code()).isEqualTo(1);
@@ -112,20 +99,7 @@ class TrainingCliTest {
     assertThat(named.out()).isEqualTo(predict.out());
     // Converted to another .safetensors, the weights keep what they were trained on.
     Path copy = dir.resolve("r20-copy.safetensors");
-    CliTest.Result converted =
-        run(
-            "export",
-            "-m",
-            "resnet20_cifar",
-            "--num-classes",
-            "10",
-            "--in-channels",
-            "1",
-            "--weights",
-            runDir.resolve("checkpoint-best.safetensors").toString(),
-            "--to",
-            copy.toString());
-    assertThat(converted.code()).as(converted.err()).isZero();
+    exportBest(runDir, copy);
     CliTest.Result fromCopy =
         run("predict", "--weights", copy.toString(), "--top", "2", png.toString());
     assertThat(fromCopy.out()).as(fromCopy.err()).isEqualTo(predict.out());
@@ -137,6 +111,24 @@ class TrainingCliTest {
     CliTest.Result more = run("train", "--resume", runDir.toString(), "--epochs", "3");
     assertThat(more.code()).as(more.err()).isZero();
     assertThat(more.out()).contains("resuming resnet20_cifar from epoch 2 of 3");
+  }
+
+  /** Writes the best weights of a Fashion-MNIST ResNet-20 run to {@code to} with `export`. */
+  private static void exportBest(Path runDir, Path to) {
+    CliTest.Result export =
+        run(
+            "export",
+            "-m",
+            "resnet20_cifar",
+            "--num-classes",
+            "10",
+            "--in-channels",
+            "1",
+            "--weights",
+            runDir.resolve("checkpoint-best.safetensors").toString(),
+            "--to",
+            to.toString());
+    assertThat(export.code()).as(export.err()).isZero();
   }
 
   @Test
