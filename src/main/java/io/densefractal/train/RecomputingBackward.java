@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
@@ -35,9 +37,9 @@ import java.util.function.UnaryOperator;
  *       largest segment input ({@link SegmentedNetwork#DEFAULT_TAIL_BUDGET}), so the peak stays
  *       linear in depth.
  *   <li>Remaining segments last to first: recompute the segment from its saved input with recording
- *       on, and back-propagate {@code Σ (out · g)} where g is the saved gradient of its output.
- *       Parameter gradients accumulate across these calls into exactly what one backward would
- *       give; the gradient that reaches the segment's input becomes the previous segment's g.
+ *       on, and back-propagate g, the saved gradient of its output, from the output. Parameter
+ *       gradients accumulate across these calls into exactly what one backward would give; the
+ *       gradient that reaches the segment's input becomes the previous segment's g.
  * </ol>
  *
  * <p>BatchNorm running statistics are updated by the first forward only: they are saved before the
@@ -198,26 +200,29 @@ public final class RecomputingBackward {
         }
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
           seed(stochastic, stepSeed, i);
-          NDArray objective;
           if (intermediates[i] != null && segment instanceof TwoPhaseSegment twoPhase) {
             // Back through the kept graph of the second phase, then recompute the first.
             NDArray appended = inputs.get(i + 1).get(saved.size());
             appended.tempAttach(scope);
             NDArray intermediate = intermediates[i];
             intermediate.attach(scope);
-            collector.backward(appended.mul(grads.get(grads.size() - 1)).sum());
-            objective = twoPhase.first(ps, in, true).mul(intermediate.getGradient()).sum();
+            backward(appended, grads.get(grads.size() - 1));
+            backward(twoPhase.first(ps, in, true), intermediate.getGradient());
           } else if (appending != null) {
             // Only the appended array is new: the rest of the state passes through unchanged.
-            objective = appending.compute(ps, in, true).mul(grads.get(grads.size() - 1)).sum();
+            backward(appending.compute(ps, in, true), grads.get(grads.size() - 1));
           } else {
             NDList out = segment.forward(ps, in, true);
-            objective = out.get(0).mul(grads.get(0)).sum();
-            for (int j = 1; j < out.size(); j++) {
-              objective = objective.add(out.get(j).mul(grads.get(j)).sum());
+            if (out.size() == 1) {
+              backward(out.head(), grads.get(0));
+            } else {
+              NDArray objective = out.get(0).mul(grads.get(0)).sum();
+              for (int j = 1; j < out.size(); j++) {
+                objective = objective.add(out.get(j).mul(grads.get(j)).sum());
+              }
+              collector.backward(objective);
             }
           }
-          collector.backward(objective);
         }
         NDList inputGrads = new NDList();
         if (i > 0) {
@@ -241,6 +246,21 @@ public final class RecomputingBackward {
     }
     restoreRunningStatistics(runningStats);
     return new Result(logits, lossValue);
+  }
+
+  /**
+   * Back-propagates {@code gradient} from {@code out} (inside an open {@link GradientCollector}):
+   * what {@code backward((out · gradient).sum())} does — the same gradient, since the product's
+   * backward multiplies by one — without computing the product and its backward (a few elementwise
+   * passes over every recomputed segment's output). DJL's collector only starts from a gradient of
+   * ones, so this calls the engine's public autograd entry point.
+   */
+  static void backward(NDArray out, NDArray gradient) {
+    if (!out.getShape().equals(gradient.getShape())) {
+      throw new IllegalArgumentException(
+          "gradient of shape " + gradient.getShape() + " for an output of shape " + out.getShape());
+    }
+    JniUtils.backward((PtNDArray) out, (PtNDArray) gradient, false, false);
   }
 
   private static NDList gradients(NDList leaves) {

@@ -2,6 +2,7 @@ package io.densefractal.train;
 
 import static io.densefractal.testing.Close.relativeMaxDiff;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -206,5 +207,34 @@ class RecomputingBackwardTest {
                 other.grads().get("features.conv0.weight"),
                 expected.grads().get("features.conv0.weight")))
         .isGreaterThan(1e-3);
+  }
+
+  @Test
+  void backwardFromAGradientEqualsBackwardOfTheProductSum() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[] values = {0.3f, -1.2f, 0.7f, 2.1f, -0.4f, 0.05f};
+      NDArray g = m.create(new float[] {1.5f, -0.2f, 0.9f, 0.1f, -3f, 0.6f}, new Shape(2, 3));
+      float[][] grads = new float[2][];
+      for (int route = 0; route < 2; route++) {
+        NDArray w = m.create(values, new Shape(2, 3));
+        w.setRequiresGradient(true);
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          NDArray out = w.mul(w).tanh();
+          if (route == 0) {
+            collector.backward(out.mul(g).sum());
+          } else {
+            RecomputingBackward.backward(out, g);
+          }
+        }
+        grads[route] = w.getGradient().toFloatArray();
+      }
+      assertThat(grads[1]).containsExactly(grads[0]);
+      assertThat(grads[0]).doesNotContain(0f);
+
+      NDArray out = m.ones(new Shape(2, 3));
+      assertThatThrownBy(() -> RecomputingBackward.backward(out, m.ones(new Shape(3, 2))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("(3, 2)");
+    }
   }
 }
