@@ -115,147 +115,172 @@ public final class Trainer {
     return run(runDir, config, checkpoint, Integer.MAX_VALUE);
   }
 
+  /** What one run works with: its directory, configuration, data, network and logs. */
+  private record Run(
+      Path dir, TrainConfig config, RunData data, Block block, MetricsLog log, StepLog steps) {}
+
   private TrainResult run(Path runDir, TrainConfig c, Checkpoint from, int stopAfter) {
     ModelSpec spec = ModelZoo.get(c.model());
     RunData data = RunData.open(c);
-    ImageDataset train = data.train();
-    ImageDataset test = data.test();
-    List<String> classes = data.classes();
-    Transform trainTransform = data.trainTransform();
-    Transform evalTransform = data.evalTransform();
-    ModelOptions options = data.modelOptions();
-    Recipe recipe = c.recipe();
-    Block block = spec.create(options);
+    Block block = spec.create(data.modelOptions());
     if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
       throw new ConfigException(
           c.model()
               + " has no memory-efficient mode (DenseNet models have); drop --memory-efficient");
     }
-    Shape oneImage = data.oneImage();
-
-    MetricsLog log = new MetricsLog(runDir);
-    StepLog steps = new StepLog(runDir);
-    TrainingState state;
+    Run run = new Run(runDir, c, data, block, new MetricsLog(runDir), new StepLog(runDir));
     try (NDManager root = NDManager.newBaseManager()) {
-      if (from != null) {
-        if (!from.state().classes().equals(classes)) {
-          throw new DenseFractalException(
-              "the dataset's classes changed since the checkpoint was written: "
-                  + from.state().classes()
-                  + " then, "
-                  + classes
-                  + " now");
-        }
-        ModelWeights.initialize(block, root, oneImage, from.model(), true);
-        state =
-            new TrainingState(
-                c,
-                classes,
-                from.state().epochsDone(),
-                from.state().globalStep(),
-                from.state().bestAccuracy(),
-                from.state().bestEpoch());
-        log.truncateTo(state.epochsDone());
-        steps.truncateTo(state.globalStep());
-        out.printf(
-            Locale.ROOT,
-            "resuming %s from epoch %d of %d (%s)%n",
-            c.model(),
-            state.epochsDone(),
-            recipe.epochs(),
-            runDir.resolve(LAST));
-      } else {
-        Engine.getInstance().setRandomSeed((int) c.seed());
-        initialize(block, root, oneImage, c, options);
-        state = new TrainingState(c, classes, 0, 0, -1, 0);
-      }
-      try (Sgd sgd = Sgd.of(TorchKeys.parameters(block), recipe, root)) {
+      TrainingState state = from != null ? restore(run, from, root) : begin(run, root);
+      try (Sgd sgd = Sgd.of(TorchKeys.parameters(block), c.recipe(), root)) {
         if (from != null) {
           sgd.load(from.optimizer());
         }
-        out.printf(
-            Locale.ROOT,
-            "training %s on %s: %d train / %d test images, %d classes, %dx%d; recipe %s, %d"
-                + " epochs, batch %d, lr %s%s%n",
-            c.model(),
-            c.dataset(),
-            train.size(),
-            test.size(),
-            classes.size(),
-            trainTransform.size(),
-            trainTransform.size(),
-            recipe.name(),
-            recipe.epochs(),
-            recipe.batchSize(),
-            recipe.learningRate(),
-            c.memoryEfficient() ? ", memory-efficient" : "");
+        printHeader(run);
         EvalResult eval = null;
         ParameterStore ps = new ParameterStore(root, false);
-        int end = (int) Math.min(recipe.epochs(), (long) state.epochsDone() + stopAfter);
+        int end = (int) Math.min(c.recipe().epochs(), (long) state.epochsDone() + stopAfter);
         for (int epoch = state.epochsDone(); epoch < end; epoch++) {
           long t0 = System.nanoTime();
-          EpochStats stats =
-              trainEpoch(block, ps, sgd, train, trainTransform, state, epoch, root, steps);
+          EpochStats stats = trainEpoch(run, ps, sgd, state, epoch, root);
           double seconds = (System.nanoTime() - t0) / 1e9;
-          eval = Evaluator.evaluate(block, test, evalTransform, EVAL_BATCH, classes, root);
-          EpochMetrics m =
-              new EpochMetrics(
-                  epoch + 1,
-                  stats.lastLearningRate,
-                  stats.loss(),
-                  stats.accuracy(),
-                  eval.loss(),
-                  eval.top1(),
-                  eval.top5(),
-                  seconds,
-                  stats.count / seconds);
-          boolean best = eval.top1() > state.bestAccuracy();
-          state =
-              new TrainingState(
-                  c,
-                  classes,
-                  epoch + 1,
-                  stats.globalStep,
-                  best ? eval.top1() : state.bestAccuracy(),
-                  best ? epoch + 1 : state.bestEpoch());
-          out.printf(
-              Locale.ROOT,
-              "epoch %d/%d  lr %.4g  train loss %.4f acc %.2f %%  test loss %.4f acc %.2f %%"
-                  + " top-5 %.2f %%  %.1f s  %.0f img/s%s%n",
-              epoch + 1,
-              recipe.epochs(),
-              m.learningRate(),
-              m.trainLoss(),
-              100 * m.trainAccuracy(),
-              m.testLoss(),
-              100 * m.testAccuracy(),
-              100 * m.testTop5(),
-              seconds,
-              m.imagesPerSecond(),
-              best ? "  (best)" : "");
-          // Metrics first, checkpoint second: a resume truncates the log to the checkpoint.
-          log.append(m);
-          StateDict weights =
-              WeightsMetadata.tagTraining(
-                  WeightsMetadata.tag(
-                      ModelWeights.stateDict(block),
-                      c.model(),
-                      options.numClasses(),
-                      options.inChannels()),
-                  c.dataset(),
-                  classes,
-                  trainTransform.size());
-          new Checkpoint(weights, sgd.state(), state).write(runDir.resolve(LAST));
-          if (best) {
-            WeightFiles.write(weights, runDir.resolve(BEST));
-          }
-          writeState(runDir, state);
-          Plots.curves(runDir, log.read(), steps.read());
-          Plots.confusion(runDir.resolve("confusion.png"), eval.confusion(), classes);
+          eval =
+              Evaluator.evaluate(
+                  block, data.test(), data.evalTransform(), EVAL_BATCH, data.classes(), root);
+          state = endEpoch(run, sgd, state, stats, seconds, eval);
         }
-        return new TrainResult(runDir, state, log.read(), eval);
+        return new TrainResult(runDir, state, run.log.read(), eval);
       }
     }
+  }
+
+  /** A new run: seeded (or file) initial weights, nothing done yet. */
+  private TrainingState begin(Run run, NDManager root) {
+    TrainConfig c = run.config;
+    Engine.getInstance().setRandomSeed((int) c.seed());
+    initialize(run.block, root, run.data.oneImage(), c, run.data.modelOptions());
+    return new TrainingState(c, run.data.classes(), 0, 0, -1, 0);
+  }
+
+  /** A resumed run: the checkpoint's weights and state; logs cut back to the checkpoint. */
+  private TrainingState restore(Run run, Checkpoint from, NDManager root) {
+    List<String> classes = run.data.classes();
+    if (!from.state().classes().equals(classes)) {
+      throw new DenseFractalException(
+          "the dataset's classes changed since the checkpoint was written: "
+              + from.state().classes()
+              + " then, "
+              + classes
+              + " now");
+    }
+    ModelWeights.initialize(run.block, root, run.data.oneImage(), from.model(), true);
+    TrainingState done = from.state();
+    TrainingState state =
+        new TrainingState(
+            run.config,
+            classes,
+            done.epochsDone(),
+            done.globalStep(),
+            done.bestAccuracy(),
+            done.bestEpoch());
+    run.log.truncateTo(state.epochsDone());
+    run.steps.truncateTo(state.globalStep());
+    out.printf(
+        Locale.ROOT,
+        "resuming %s from epoch %d of %d (%s)%n",
+        run.config.model(),
+        state.epochsDone(),
+        run.config.recipe().epochs(),
+        run.dir.resolve(LAST));
+    return state;
+  }
+
+  private void printHeader(Run run) {
+    TrainConfig c = run.config;
+    Recipe recipe = c.recipe();
+    int size = run.data.trainTransform().size();
+    out.printf(
+        Locale.ROOT,
+        "training %s on %s: %d train / %d test images, %d classes, %dx%d; recipe %s, %d"
+            + " epochs, batch %d, lr %s%s%n",
+        c.model(),
+        c.dataset(),
+        run.data.train().size(),
+        run.data.test().size(),
+        run.data.classes().size(),
+        size,
+        size,
+        recipe.name(),
+        recipe.epochs(),
+        recipe.batchSize(),
+        recipe.learningRate(),
+        c.memoryEfficient() ? ", memory-efficient" : "");
+  }
+
+  /**
+   * Records a finished epoch: prints its line, appends the metrics, writes the checkpoints, the
+   * state and the plots. Returns the state after it.
+   */
+  private TrainingState endEpoch(
+      Run run, Sgd sgd, TrainingState before, EpochStats stats, double seconds, EvalResult eval) {
+    TrainConfig c = run.config;
+    List<String> classes = run.data.classes();
+    int epoch = before.epochsDone();
+    EpochMetrics m =
+        new EpochMetrics(
+            epoch + 1,
+            stats.lastLearningRate,
+            stats.loss(),
+            stats.accuracy(),
+            eval.loss(),
+            eval.top1(),
+            eval.top5(),
+            seconds,
+            stats.count / seconds);
+    boolean best = eval.top1() > before.bestAccuracy();
+    TrainingState state =
+        new TrainingState(
+            c,
+            classes,
+            epoch + 1,
+            stats.globalStep,
+            best ? eval.top1() : before.bestAccuracy(),
+            best ? epoch + 1 : before.bestEpoch());
+    out.printf(
+        Locale.ROOT,
+        "epoch %d/%d  lr %.4g  train loss %.4f acc %.2f %%  test loss %.4f acc %.2f %%"
+            + " top-5 %.2f %%  %.1f s  %.0f img/s%s%n",
+        epoch + 1,
+        c.recipe().epochs(),
+        m.learningRate(),
+        m.trainLoss(),
+        100 * m.trainAccuracy(),
+        m.testLoss(),
+        100 * m.testAccuracy(),
+        100 * m.testTop5(),
+        seconds,
+        m.imagesPerSecond(),
+        best ? "  (best)" : "");
+    // Metrics first, checkpoint second: a resume truncates the log to the checkpoint.
+    run.log.append(m);
+    ModelOptions options = run.data.modelOptions();
+    StateDict weights =
+        WeightsMetadata.tagTraining(
+            WeightsMetadata.tag(
+                ModelWeights.stateDict(run.block),
+                c.model(),
+                options.numClasses(),
+                options.inChannels()),
+            c.dataset(),
+            classes,
+            run.data.trainTransform().size());
+    new Checkpoint(weights, sgd.state(), state).write(run.dir.resolve(LAST));
+    if (best) {
+      WeightFiles.write(weights, run.dir.resolve(BEST));
+    }
+    writeState(run.dir, state);
+    Plots.curves(run.dir, run.log.read(), run.steps.read());
+    Plots.confusion(run.dir.resolve("confusion.png"), eval.confusion(), classes);
+    return state;
   }
 
   /** Seeded random init, or initial weights from a file (a new head where classes differ). */
@@ -315,15 +340,10 @@ public final class Trainer {
   }
 
   private EpochStats trainEpoch(
-      Block block,
-      ParameterStore ps,
-      Sgd sgd,
-      ImageDataset train,
-      Transform transform,
-      TrainingState state,
-      int epoch,
-      NDManager root,
-      StepLog steps) {
+      Run run, ParameterStore ps, Sgd sgd, TrainingState state, int epoch, NDManager root) {
+    Block block = run.block;
+    ImageDataset train = run.data.train();
+    Transform transform = run.data.trainTransform();
     TrainConfig c = state.config();
     Recipe recipe = c.recipe();
     int[] order = Shuffle.permutation(train.size(), Seeds.mix(c.seed(), Seeds.DATA_ORDER, epoch));
@@ -373,7 +393,7 @@ public final class Trainer {
         stats.globalStep++;
         bar.update(stats.count, stats.loss(), stats.accuracy());
         if ((step + 1) % interval == 0 || !loader.hasNext()) {
-          steps.append(stats.endWindow(epoch, order.length, lr));
+          run.steps.append(stats.endWindow(epoch, order.length, lr));
         }
       }
       bar.finish(
