@@ -39,7 +39,7 @@ public final class CifarDataset {
 
   /** Train (data_batch_1..5.bin) and test (test_batch.bin) of a CIFAR-10 folder. */
   public static ImageDataset[] cifar10(Path dir) {
-    List<String> classes = classNames(dir.resolve("batches.meta.txt"), 10);
+    List<String> classes = cifar10Classes(dir);
     List<Path> train = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {
       train.add(dir.resolve("data_batch_" + i + ".bin"));
@@ -51,11 +51,21 @@ public final class CifarDataset {
 
   /** Train (train.bin) and test (test.bin) of a CIFAR-100 folder, with the fine labels. */
   public static ImageDataset[] cifar100(Path dir) {
-    List<String> classes = classNames(dir.resolve("fine_label_names.txt"), 100);
+    List<String> classes = cifar100Classes(dir);
     return new ImageDataset[] {
       read(List.of(dir.resolve("train.bin")), 2, classes),
       read(List.of(dir.resolve("test.bin")), 2, classes)
     };
+  }
+
+  /** The class names of a CIFAR-10 folder (batches.meta.txt), without reading its images. */
+  public static List<String> cifar10Classes(Path dir) {
+    return classNames(dir.resolve("batches.meta.txt"), 10);
+  }
+
+  /** The fine class names of a CIFAR-100 folder (fine_label_names.txt), without its images. */
+  public static List<String> cifar100Classes(Path dir) {
+    return classNames(dir.resolve("fine_label_names.txt"), 100);
   }
 
   /**

@@ -48,8 +48,9 @@ public final class Datasets {
 
   /**
    * A dataset's class names in label order. Fixed for Fashion-MNIST, the demo subset and MNIST, so
-   * nothing is read for them (predicting with their labels needs no data on disk); other datasets
-   * are opened as {@link #open(String, Path, double, long)} does.
+   * nothing is read for them (predicting with their labels needs no data on disk); CIFAR's are read
+   * from its names file (the dataset must be present, as for {@link #open}); an image folder's are
+   * its class sub-folders, found as {@link #open(String, Path, double, long)} finds them.
    */
   public static List<String> classes(String name, Path dataDir, double validationFraction) {
     return classes(name, dataDir, validationFraction, DatasetSource.Locations.defaults());
@@ -61,6 +62,10 @@ public final class Datasets {
     return switch (name) {
       case "fashion-mnist", "demo" -> FASHION_MNIST_CLASSES;
       case "mnist" -> MNIST_CLASSES;
+        // CIFAR: only the names file is read, not the images.
+      case "cifar10" -> CifarDataset.cifar10Classes(DatasetSource.CIFAR10.locate(dataDir, where));
+      case "cifar100" ->
+          CifarDataset.cifar100Classes(DatasetSource.CIFAR100.locate(dataDir, where));
       default -> open(name, dataDir, validationFraction, 0, 0, where).train().classes();
     };
   }

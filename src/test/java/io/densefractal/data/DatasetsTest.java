@@ -147,6 +147,12 @@ class DatasetsTest {
     TestFiles.cifar10Folder(tmp.resolve("home/cifar10/cifar-10-batches-bin"), 2);
     assertThat(Datasets.classes("cifar10", null, 0.2, offline()))
         .isEqualTo(Datasets.open("cifar10", null, 0.2, 0, 0, offline()).train().classes());
+    // Only the names file is read: damaged images do not stop it.
+    Files.write(tmp.resolve("home/cifar10/cifar-10-batches-bin/test_batch.bin"), new byte[7]);
+    assertThatThrownBy(() -> Datasets.open("cifar10", null, 0.2, 0, 0, offline()))
+        .isInstanceOf(DatasetFormatException.class);
+    assertThat(Datasets.classes("cifar10", null, 0.2, offline()))
+        .isEqualTo(TestFiles.CIFAR10_NAMES);
   }
 
   @Test
