@@ -32,6 +32,14 @@ final class EvalCommand implements Callable<Integer> {
   Integer column;
 
   @Option(
+      names = "--recalibrate-bn",
+      paramLabel = "N",
+      description =
+          "First re-estimate BatchNorm statistics on N mini-batches of training images (precise"
+              + " BN; FractalNet after short training: its running statistics follow drop-path).")
+  Integer recalibrate;
+
+  @Option(
       names = "--confusion",
       description = "Where to write the confusion matrix PNG (default: <run>/eval-confusion.png).")
   Path confusion;
@@ -39,7 +47,16 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (recalibrate != null && recalibrate < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--recalibrate-bn needs at least 1 batch, got " + recalibrate);
+    }
     try (TrainedRun trained = TrainedRun.open(run, !last)) {
+      if (recalibrate != null) {
+        int images = trained.recalibrateBatchNorm(recalibrate);
+        out.printf(
+            Locale.ROOT, "BatchNorm statistics recalibrated on %d training images%n", images);
+      }
       EvalResult r = trained.evaluate(column);
       out.printf(
           Locale.ROOT,

@@ -16,6 +16,12 @@ public final class Layers {
   /** torch's BatchNorm epsilon. */
   public static final float BATCH_NORM_EPSILON = 1e-5f;
 
+  /**
+   * DJL's BatchNorm momentum: running = momentum × running + (1 − momentum) × batch, i.e. torch's
+   * default momentum 0.1.
+   */
+  public static final float BATCH_NORM_MOMENTUM = 0.9f;
+
   private Layers() {}
 
   /**
@@ -53,7 +59,11 @@ public final class Layers {
 
   /** BatchNorm over channels with PyTorch's epsilon 1e-5 and momentum 0.1 (DJL spells it 0.9). */
   public static BatchNorm batchNorm() {
-    return BatchNorm.builder().optAxis(1).optEpsilon(BATCH_NORM_EPSILON).optMomentum(0.9f).build();
+    return BatchNorm.builder()
+        .optAxis(1)
+        .optEpsilon(BATCH_NORM_EPSILON)
+        .optMomentum(BATCH_NORM_MOMENTUM)
+        .build();
   }
 
   /**

@@ -181,12 +181,33 @@ public final class TrainedRun implements AutoCloseable {
 
   /** Test-set evaluation of the model, or of one column of an anytime network. */
   public EvalResult evaluate(Integer column) {
+    RunData d = data();
+    Block runner = AnytimeNetwork.columnOrWhole(block, column, spec.name());
+    return Evaluator.evaluate(runner, d.test(), d.evalTransform(), 128, d.classes(), manager);
+  }
+
+  /**
+   * Re-estimates the BatchNorm running statistics on {@code batches} mini-batches of the training
+   * split, seen as evaluation sees images ({@link BatchNormRecalibration}); the weights on disk are
+   * not changed. Returns the number of images used.
+   */
+  public int recalibrateBatchNorm(int batches) {
+    RunData d = data();
+    return BatchNormRecalibration.recalibrate(
+        block,
+        d.train(),
+        d.evalTransform(),
+        batches,
+        config.recipe().batchSize(),
+        config.seed(),
+        manager);
+  }
+
+  private RunData data() {
     if (data == null) {
       data = RunData.open(config);
     }
-    Block runner = AnytimeNetwork.columnOrWhole(block, column, spec.name());
-    return Evaluator.evaluate(
-        runner, data.test(), data.evalTransform(), 128, data.classes(), manager);
+    return data;
   }
 
   /** What the model was trained (or is evaluated) with. */

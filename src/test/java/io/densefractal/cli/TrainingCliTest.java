@@ -44,6 +44,15 @@ class TrainingCliTest {
     CliTest.Result eval = run("eval", "--run", runDir.toString());
     assertThat(eval.code()).as(eval.err()).isZero();
     assertThat(eval.out()).contains("Ankle boot").contains("top-5 accuracy");
+    // Precise BN: 3 batches of the recipe's 32 training images, then the same report.
+    CliTest.Result recalibrated = run("eval", "--run", runDir.toString(), "--recalibrate-bn", "3");
+    assertThat(recalibrated.code()).as(recalibrated.err()).isZero();
+    assertThat(recalibrated.out())
+        .contains("BatchNorm statistics recalibrated on 96 training images")
+        .contains("test accuracy:");
+    CliTest.Result noBatches = run("eval", "--run", runDir.toString(), "--recalibrate-bn", "0");
+    assertThat(noBatches.code()).isEqualTo(2);
+    assertThat(noBatches.err()).contains("at least 1 batch");
 
     Path png = dir.resolve("boot.png");
     ImageIO.write(new BufferedImage(40, 30, BufferedImage.TYPE_INT_RGB), "png", png.toFile());

@@ -18,6 +18,7 @@ import io.densefractal.models.AppendingSegment;
 import io.densefractal.models.Layers;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.NamedSequential;
+import io.densefractal.models.RegularizedNetwork;
 import io.densefractal.models.Scoped;
 import io.densefractal.models.Segment;
 import io.densefractal.models.SegmentedNetwork;
@@ -38,7 +39,7 @@ import java.util.List;
  * torchvision's: {@code features.denseblock1.denselayer1.norm1.weight}, {@code
  * features.transition1.conv.weight}, {@code features.norm5.bias}, {@code classifier.weight}.
  */
-public final class DenseNet extends TorchModule implements SegmentedNetwork {
+public final class DenseNet extends TorchModule implements SegmentedNetwork, RegularizedNetwork {
   private static final String FEATURES = "features";
   private final DenseNetConfig config;
   private final MemoryFormat memoryFormat;
@@ -99,6 +100,12 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork {
     classifier = module("classifier", Layers.linear(channels, config.numClasses()));
     // torchvision: nn.init.constant_(classifier.bias, 0)
     classifier.setInitializer(Initializer.ZEROS, Parameter.Type.BIAS);
+  }
+
+  /** This network without dropout (a DenseNet's only training-time regularisation). */
+  @Override
+  public DenseNet withoutRegularization() {
+    return new DenseNet(config.toBuilder().dropRate(0).build(), memoryFormat);
   }
 
   public DenseNetConfig config() {

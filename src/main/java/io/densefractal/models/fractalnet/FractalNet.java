@@ -15,6 +15,7 @@ import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.Layers;
 import io.densefractal.models.MemoryFormat;
+import io.densefractal.models.RegularizedNetwork;
 import io.densefractal.models.Scoped;
 import io.densefractal.models.TorchModule;
 import java.util.ArrayList;
@@ -27,7 +28,8 @@ import java.util.List;
  * with probability localDrop, keeping at least one (local). Inference joins by the plain mean.
  * Keys: {@code blocks.0.columns.2.convs.1.conv.weight}, {@code classifier.weight}.
  */
-public final class FractalNet extends TorchModule implements AnytimeNetwork, BatchNormFolding {
+public final class FractalNet extends TorchModule
+    implements AnytimeNetwork, BatchNormFolding, RegularizedNetwork {
   private final FractalNetConfig config;
   private final MemoryFormat memoryFormat;
   private final List<FractalBlock> blocks = new ArrayList<>();
@@ -53,6 +55,11 @@ public final class FractalNet extends TorchModule implements AnytimeNetwork, Bat
   @Override
   public void foldBatchNorm() {
     blocks.forEach(FractalBlock::foldBatchNorm);
+  }
+
+  @Override
+  public FractalNet withoutRegularization() {
+    return new FractalNet(config.withoutRegularization(), memoryFormat);
   }
 
   public FractalNetConfig config() {

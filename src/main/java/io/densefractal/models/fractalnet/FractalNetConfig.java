@@ -1,6 +1,7 @@
 package io.densefractal.models.fractalnet;
 
 import io.densefractal.models.ConfigException;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -143,5 +144,21 @@ public record FractalNetConfig(
         perSampleGlobal,
         classes,
         channelsIn);
+  }
+
+  /** This network without dropout and drop-path (joins always the mean of every column). */
+  public FractalNetConfig withoutRegularization() {
+    return new FractalNetConfig(
+        columns,
+        channels,
+        Collections.nCopies(dropRates.size(), 0.0),
+        blockInput,
+        poolBeforeLastJoin,
+        identityShortPath,
+        0,
+        0,
+        perSampleGlobal,
+        numClasses,
+        inChannels);
   }
 }
