@@ -46,10 +46,6 @@ public record BenchConfig(
     if (foldBatchNorm && !mode.equals("infer")) {
       throw new ConfigException("--fold-bn only applies to --mode infer");
     }
-    if (memoryFormat != MemoryFormat.AUTO && !mode.equals("infer")) {
-      throw new ConfigException(
-          "--memory-format only applies to --mode infer (training always runs NCHW)");
-    }
     if (memoryEfficient && !mode.equals("train")) {
       throw new ConfigException("--memory-efficient only applies to --mode train");
     }

@@ -81,8 +81,9 @@ final class BenchCommand implements Callable<Integer> {
       names = "--memory-format",
       defaultValue = "AUTO",
       description =
-          "Inference activation layout: AUTO (channels-last for more than one image),"
-              + " CONTIGUOUS (NCHW) or CHANNELS_LAST. Training always runs NCHW. Default AUTO.")
+          "Activation layout: AUTO (channels-last inference for more than one image, NCHW"
+              + " training), CONTIGUOUS (NCHW) or CHANNELS_LAST (inference and training; training"
+              + " gradients then at channels-last BatchNorm precision). Default AUTO.")
   MemoryFormat memoryFormat;
 
   @Option(names = "--json", description = "One JSON object instead of text.")

@@ -1,6 +1,7 @@
 package io.densefractal.cli;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.train.ProgressBar;
@@ -101,6 +102,15 @@ final class TrainCommand implements Callable<Integer> {
   boolean memoryEfficient;
 
   @Option(
+      names = "--memory-format",
+      description =
+          "AUTO (NCHW training, channels-last batched inference), CONTIGUOUS, or CHANNELS_LAST:"
+              + " train channels-last too, 10-25 %% faster, with gradients at the precision of"
+              + " libtorch's channels-last BatchNorm backward (float sums, as PyTorch's"
+              + " channels_last training; not parity-exact). Default AUTO.")
+  MemoryFormat memoryFormat = MemoryFormat.AUTO;
+
+  @Option(
       names = "--weights",
       description =
           "Start from these weights (.pth/.safetensors); a new head where classes differ.")
@@ -145,6 +155,7 @@ final class TrainCommand implements Callable<Integer> {
               .validationFraction(validationFraction)
               .seed(seed)
               .memoryEfficient(memoryEfficient)
+              .memoryFormat(memoryFormat)
               .initialWeights(initialWeights())
               .build();
       Path runDir = out != null ? out : Path.of("runs", model + "-" + Path.of(data).getFileName());

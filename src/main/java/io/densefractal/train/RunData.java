@@ -5,6 +5,7 @@ import io.densefractal.data.Datasets;
 import io.densefractal.data.ImageDataset;
 import io.densefractal.data.Subsets;
 import io.densefractal.data.Transform;
+import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
@@ -20,13 +21,15 @@ import java.util.List;
  * @param classes class names, label order
  * @param trainTransform augmentation + normalisation
  * @param evalTransform normalisation only
+ * @param memoryFormat the network's activation layout
  */
 public record RunData(
     ImageDataset train,
     ImageDataset test,
     List<String> classes,
     Transform trainTransform,
-    Transform evalTransform) {
+    Transform evalTransform,
+    MemoryFormat memoryFormat) {
 
   public static RunData open(TrainConfig c) {
     DataSplits data =
@@ -41,7 +44,8 @@ public record RunData(
         limit(data.test(), c.limitTest(), c.seed()),
         data.train().classes(),
         data.transforms().train(),
-        data.transforms().eval());
+        data.transforms().eval(),
+        c.memoryFormat());
   }
 
   /**
@@ -60,7 +64,7 @@ public record RunData(
 
   /** The model options the data implies: its classes and channels. */
   public ModelOptions modelOptions() {
-    return new ModelOptions(classes.size(), trainTransform.channels());
+    return new ModelOptions(classes.size(), trainTransform.channels(), memoryFormat);
   }
 
   /** The input shape of one image. */

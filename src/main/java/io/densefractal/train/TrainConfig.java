@@ -1,6 +1,7 @@
 package io.densefractal.train;
 
 import io.densefractal.models.ConfigException;
+import io.densefractal.models.MemoryFormat;
 
 /**
  * What to train on what: everything a run needs to start, and to resume (it is saved in every
@@ -16,6 +17,8 @@ import io.densefractal.models.ConfigException;
  * @param recipe optimiser and schedule
  * @param seed seeds the initial weights, data order, augmentation, dropout and drop-path
  * @param memoryEfficient recompute instead of store (DenseNets): same gradients, less memory
+ * @param memoryFormat activation layout; {@link MemoryFormat#CHANNELS_LAST} also trains
+ *     channels-last (faster, gradients at libtorch's channels-last BatchNorm precision)
  * @param initialWeights weights to start from (.pth/.safetensors; a new head is allowed), or null
  */
 public record TrainConfig(
@@ -29,9 +32,13 @@ public record TrainConfig(
     Recipe recipe,
     long seed,
     boolean memoryEfficient,
+    MemoryFormat memoryFormat,
     String initialWeights) {
 
   public TrainConfig {
+    if (memoryFormat == null) {
+      memoryFormat = MemoryFormat.AUTO; // checkpoints written before the field existed
+    }
     if (imageSize < 0 || limitTrain < 0 || limitTest < 0) {
       throw new ConfigException("image size and limits must be >= 0");
     }
@@ -53,6 +60,7 @@ public record TrainConfig(
     b.validationFraction = validationFraction;
     b.seed = seed;
     b.memoryEfficient = memoryEfficient;
+    b.memoryFormat = memoryFormat;
     b.initialWeights = initialWeights;
     return b;
   }
@@ -69,6 +77,7 @@ public record TrainConfig(
     private double validationFraction = 0.2;
     private long seed;
     private boolean memoryEfficient;
+    private MemoryFormat memoryFormat = MemoryFormat.AUTO;
     private String initialWeights;
 
     private Builder(String model, String dataset, Recipe recipe) {
@@ -117,6 +126,11 @@ public record TrainConfig(
       return this;
     }
 
+    public Builder memoryFormat(MemoryFormat v) {
+      memoryFormat = v;
+      return this;
+    }
+
     public Builder initialWeights(String v) {
       initialWeights = v;
       return this;
@@ -134,6 +148,7 @@ public record TrainConfig(
           recipe,
           seed,
           memoryEfficient,
+          memoryFormat,
           initialWeights);
     }
   }

@@ -186,10 +186,25 @@ class CliTest {
     }
     assertThat(run("bench", "-m", "resnet20_cifar", "--memory-efficient", "--iters", "1").err())
         .contains("no memory-efficient mode");
+    // Channels-last training is an explicit opt-in.
     Result layout =
-        run("bench", "-m", "resnet20_cifar", "--memory-format", "CHANNELS_LAST", "--iters", "1");
-    assertThat(layout.code()).isNotZero();
-    assertThat(layout.err()).contains("--memory-format only applies to --mode infer");
+        run(
+            "bench",
+            "-m",
+            "resnet20_cifar",
+            "--memory-format",
+            "CHANNELS_LAST",
+            "--warmup",
+            "0",
+            "--iters",
+            "1",
+            "--json");
+    assertThat(layout.code()).as(layout.err()).isZero();
+    JsonObject trained =
+        JsonParser.parseString(layout.out().lines().reduce((a, b) -> b).orElseThrow())
+            .getAsJsonObject();
+    assertThat(trained.get("memory_format").getAsString()).isEqualTo("CHANNELS_LAST");
+    assertThat(trained.get("mode").getAsString()).isEqualTo("train");
     Result nchw =
         run(
             "bench",

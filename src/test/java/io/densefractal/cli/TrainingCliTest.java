@@ -141,6 +141,43 @@ class TrainingCliTest {
   }
 
   @Test
+  void channelsLastTrainingIsAnOptInThatResumesAsChosen(@TempDir Path dir) throws Exception {
+    Path runDir = dir.resolve("cl");
+    String[] common = {
+      "--limit-train", "64", "--limit-test", "32", "--batch-size", "32", "--out", runDir.toString()
+    };
+    CliTest.Result train =
+        run(
+            concat(
+                new String[] {
+                  "train",
+                  "-m",
+                  "resnet20_cifar",
+                  "--data",
+                  "demo",
+                  "--epochs",
+                  "1",
+                  "--memory-format",
+                  "CHANNELS_LAST"
+                },
+                common));
+    assertThat(train.code()).as(train.err()).isZero();
+    assertThat(Files.readString(runDir.resolve("state.json")))
+        .contains("\"memoryFormat\": \"CHANNELS_LAST\"");
+    CliTest.Result resumed = run("train", "--resume", runDir.toString(), "--epochs", "2");
+    assertThat(resumed.code()).as(resumed.err()).isZero();
+    assertThat(Files.readString(runDir.resolve("state.json")))
+        .contains("\"memoryFormat\": \"CHANNELS_LAST\"")
+        .contains("\"epochsDone\": 2");
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
   void clearErrors(@TempDir Path dir) {
     CliTest.Result unknown =
         run("train", "-m", "resnet20_cifar", "--data", "imagenette", "--out", dir.toString());

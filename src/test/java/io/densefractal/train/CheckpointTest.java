@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.models.MemoryFormat;
 import io.densefractal.weights.AtomicFiles;
 import io.densefractal.weights.SafeTensors;
 import io.densefractal.weights.StateDict;
@@ -42,6 +43,18 @@ class CheckpointTest {
     assertThat(back.model().keys()).containsExactly("fc.weight");
     assertThat(back.optimizer().keys()).containsExactly(Sgd.STATE_PREFIX + "fc.weight");
     assertThat(back.model().metadata()).containsEntry(WeightsMetadata.MODEL, "resnet20_cifar");
+  }
+
+  @Test
+  void checkpointsFromBeforeTheMemoryFormatFieldResumeInTheDefaultLayout(@TempDir Path dir) {
+    Path file = dir.resolve("c.safetensors");
+    checkpoint(1, 1f).write(file);
+    StateDict all = SafeTensors.read(file);
+    String json = all.metadata().get(Checkpoint.META_STATE);
+    assertThat(json).contains("\"memoryFormat\":\"AUTO\"");
+    all.putMetadata(Checkpoint.META_STATE, json.replace(",\"memoryFormat\":\"AUTO\"", ""));
+    SafeTensors.write(all, file);
+    assertThat(Checkpoint.read(file).state().config().memoryFormat()).isEqualTo(MemoryFormat.AUTO);
   }
 
   @Test
