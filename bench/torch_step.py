@@ -29,6 +29,8 @@ p.add_argument("--warmup", type=int, default=2)
 p.add_argument("--iters", type=int, default=5)
 p.add_argument("--memory-efficient", action="store_true")
 p.add_argument("--column", type=int, help="FractalNet: run only column i (1 = shallowest)")
+p.add_argument("--channels-last", action="store_true",
+               help="model and input in torch.channels_last memory format")
 a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
@@ -47,6 +49,9 @@ if a.column is not None:
 else:
     forward = model
 x = torch.randn(a.batch, 3, a.size, a.size)
+if a.channels_last:
+    model = model.to(memory_format=torch.channels_last)
+    x = x.contiguous(memory_format=torch.channels_last)
 target = torch.arange(a.batch) % a.num_classes
 opt = torch.optim.SGD(model.parameters(), lr=0.01)
 times = []
@@ -66,6 +71,6 @@ for i in range(a.warmup + a.iters):
 median = statistics.median(times)
 print(json.dumps({
     "model": a.model, "mode": a.mode, "batch": a.batch, "size": a.size, "threads": a.threads,
-    "memory_efficient": a.memory_efficient, "median_ms": median, "min_ms": min(times),
+    "memory_efficient": a.memory_efficient, "channels_last": a.channels_last, "median_ms": median, "min_ms": min(times),
     "max_ms": max(times), "images_per_s": a.batch * 1000 / median,
     "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))

@@ -97,7 +97,9 @@ public final class BatchNormRecalibration {
             }
             net.forward(ps, new NDList(Batches.images(b, step)), true);
             for (Map.Entry<String, Parameter> e : stats.entrySet()) {
-              sums.get(e.getKey()).addi(e.getValue().getArray().div(share));
+              try (NDArray batchStatistic = e.getValue().getArray().div(share)) {
+                sums.get(e.getKey()).addi(batchStatistic);
+              }
             }
           }
           used += b.count();
