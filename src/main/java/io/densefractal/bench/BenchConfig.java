@@ -46,6 +46,10 @@ public record BenchConfig(
     if (foldBatchNorm && !mode.equals("infer")) {
       throw new ConfigException("--fold-bn only applies to --mode infer");
     }
+    if (memoryEfficient && memoryFormat == MemoryFormat.CHANNELS_LAST) {
+      throw new ConfigException(
+          "--memory-efficient trains in NCHW; drop --memory-format CHANNELS_LAST or it");
+    }
     if (memoryEfficient && !mode.equals("train")) {
       throw new ConfigException("--memory-efficient only applies to --mode train");
     }

@@ -107,8 +107,9 @@ final class TrainCommand implements Callable<Integer> {
           "AUTO (NCHW training, channels-last batched inference), CONTIGUOUS, or CHANNELS_LAST:"
               + " train channels-last too, 10-25 %% faster, with gradients at the precision of"
               + " libtorch's channels-last BatchNorm backward (float sums, as PyTorch's"
-              + " channels_last training; not parity-exact). Default AUTO.")
-  MemoryFormat memoryFormat = MemoryFormat.AUTO;
+              + " channels_last training; not parity-exact). Default AUTO; a resumed run keeps"
+              + " its own.")
+  MemoryFormat memoryFormat;
 
   @Option(
       names = "--weights",
@@ -133,10 +134,11 @@ final class TrainCommand implements Callable<Integer> {
     Trainer trainer = new Trainer(Consoles.printStream(console), ProgressBar.isTerminal());
     TrainResult result;
     if (resume != null) {
-      if (model != null || data != null || recipe != null) {
+      if (model != null || data != null || recipe != null || memoryFormat != null) {
         throw new CommandLine.ParameterException(
             spec.commandLine(),
-            "--resume takes the model, data and recipe from the run; drop -m/--data/--recipe"
+            "--resume takes the model, data, recipe and memory format from the run; drop"
+                + " -m/--data/--recipe/--memory-format"
                 + " (--epochs, --lr and the other recipe options may change it)");
       }
       result = trainer.resume(resume, r -> overrides(r.toBuilder()).build());
@@ -155,7 +157,7 @@ final class TrainCommand implements Callable<Integer> {
               .validationFraction(validationFraction)
               .seed(seed)
               .memoryEfficient(memoryEfficient)
-              .memoryFormat(memoryFormat)
+              .memoryFormat(memoryFormat == null ? MemoryFormat.AUTO : memoryFormat)
               .initialWeights(initialWeights())
               .build();
       Path runDir = out != null ? out : Path.of("runs", model + "-" + Path.of(data).getFileName());

@@ -39,6 +39,11 @@ public record TrainConfig(
     if (memoryFormat == null) {
       memoryFormat = MemoryFormat.AUTO; // checkpoints written before the field existed
     }
+    if (memoryEfficient && memoryFormat == MemoryFormat.CHANNELS_LAST) {
+      // Its recomputation is verified bit-exact in NCHW only.
+      throw new ConfigException(
+          "--memory-efficient trains in NCHW; drop --memory-format CHANNELS_LAST or it");
+    }
     if (imageSize < 0 || limitTrain < 0 || limitTest < 0) {
       throw new ConfigException("image size and limits must be >= 0");
     }

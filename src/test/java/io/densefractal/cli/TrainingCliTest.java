@@ -164,6 +164,24 @@ class TrainingCliTest {
     assertThat(train.code()).as(train.err()).isZero();
     assertThat(Files.readString(runDir.resolve("state.json")))
         .contains("\"memoryFormat\": \"CHANNELS_LAST\"");
+    CliTest.Result relayout =
+        run("train", "--resume", runDir.toString(), "--memory-format", "CONTIGUOUS");
+    assertThat(relayout.code()).isEqualTo(2);
+    assertThat(relayout.err()).contains("memory format from the run");
+    CliTest.Result withRecompute =
+        run(
+            "train",
+            "-m",
+            "densenet40_k12",
+            "--data",
+            "demo",
+            "--memory-efficient",
+            "--memory-format",
+            "CHANNELS_LAST",
+            "--out",
+            dir.resolve("me").toString());
+    assertThat(withRecompute.code()).isNotZero();
+    assertThat(withRecompute.err()).contains("--memory-efficient trains in NCHW").hasLineCount(1);
     CliTest.Result resumed = run("train", "--resume", runDir.toString(), "--epochs", "2");
     assertThat(resumed.code()).as(resumed.err()).isZero();
     assertThat(Files.readString(runDir.resolve("state.json")))
