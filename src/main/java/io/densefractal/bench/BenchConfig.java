@@ -2,6 +2,7 @@ package io.densefractal.bench;
 
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.MemoryFormat;
+import io.densefractal.models.SegmentedNetwork;
 import io.densefractal.train.RecomputingBackward;
 
 /**
@@ -18,6 +19,8 @@ import io.densefractal.train.RecomputingBackward;
  * @param iters timed steps
  * @param memoryEfficient train by recomputation (models that are segmented, e.g. DenseNet)
  * @param recompute what memory-efficient training recomputes
+ * @param tailBudget memory-efficient training: the last segments run with their graph, up to this
+ *     multiple of the largest segment input ({@link SegmentedNetwork#DEFAULT_TAIL_BUDGET})
  * @param foldBatchNorm infer with conv + BatchNorm pairs folded (models that support it)
  * @param column run only this column of an anytime network (1-based), or null for all of it
  * @param memoryFormat the activations' layout
@@ -33,6 +36,7 @@ public record BenchConfig(
     int iters,
     boolean memoryEfficient,
     RecomputingBackward.Policy recompute,
+    double tailBudget,
     boolean foldBatchNorm,
     Integer column,
     MemoryFormat memoryFormat) {
@@ -49,6 +53,9 @@ public record BenchConfig(
     if (memoryEfficient && memoryFormat == MemoryFormat.CHANNELS_LAST) {
       throw new ConfigException(
           "--memory-efficient trains in NCHW; drop --memory-format CHANNELS_LAST or it");
+    }
+    if (!(tailBudget >= 0)) {
+      throw new ConfigException("--tail-budget must be >= 0, got " + tailBudget);
     }
     if (memoryEfficient && !mode.equals("train")) {
       throw new ConfigException("--memory-efficient only applies to --mode train");

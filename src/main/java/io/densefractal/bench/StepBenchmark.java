@@ -112,7 +112,7 @@ public final class StepBenchmark {
       long stepSeed,
       NDManager step) {
     if (c.memoryEfficient()) {
-      RecomputingBackward.step((B) block, ps, x, loss, stepSeed, c.recompute());
+      RecomputingBackward.step((B) block, ps, x, loss, stepSeed, c.recompute(), c.tailBudget());
     } else {
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
         collector.backward(loss.apply(runner.forward(ps, new NDList(x), true).singletonOrThrow()));

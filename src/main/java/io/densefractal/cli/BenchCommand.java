@@ -7,6 +7,7 @@ import io.densefractal.bench.BenchResult;
 import io.densefractal.bench.StepBenchmark;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.ModelZoo;
+import io.densefractal.models.SegmentedNetwork;
 import io.densefractal.train.RecomputingBackward;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -67,6 +68,16 @@ final class BenchCommand implements Callable<Integer> {
   RecomputingBackward.Policy recompute;
 
   @Option(
+      names = "--tail-budget",
+      description =
+          "With --memory-efficient: run the last segments with their graph instead of"
+              + " recomputing them, up to this multiple of the largest segment input (more is"
+              + " faster and uses more memory; 0 recomputes everything). Default "
+              + SegmentedNetwork.DEFAULT_TAIL_BUDGET
+              + ".")
+  double tailBudget = SegmentedNetwork.DEFAULT_TAIL_BUDGET;
+
+  @Option(
       names = "--fold-bn",
       description =
           "Infer with each conv + BatchNorm pair folded into one conv (ResNets, FractalNets).")
@@ -109,6 +120,7 @@ final class BenchCommand implements Callable<Integer> {
             iters,
             memoryEfficient,
             recompute,
+            tailBudget,
             foldBatchNorm,
             column,
             memoryFormat);
@@ -129,6 +141,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       if (memoryEfficient) {
         o.addProperty("recompute", recompute.name());
+        o.addProperty("tail_budget", tailBudget);
       }
       o.addProperty("median_ms", r.medianMs());
       o.addProperty("min_ms", r.minMs());

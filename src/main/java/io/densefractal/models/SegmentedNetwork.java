@@ -16,10 +16,11 @@ public interface SegmentedNetwork {
   /**
    * The tail that runs with its graph may hold segment inputs adding up to this many times the
    * largest segment input. Its graph keeps about two arrays of each input's size (the concatenation
-   * and the ReLU output), about what recomputing the largest segment holds at its peak; 4 measured
-   * best on DenseNet-BC-100 (docs/BENCHMARKS.md).
+   * and the ReLU output), about what recomputing the largest segment holds at its peak; 5 measured
+   * best on DenseNet-BC-100 (1.33–1.34× a standard step in three rounds, 4: 1.35–1.39×, 6:
+   * 1.33–1.40×, all at 0.46–0.47× its peak; docs/BENCHMARKS.md).
    */
-  double DEFAULT_TAIL_BUDGET = 4;
+  double DEFAULT_TAIL_BUDGET = 5;
 
   List<Segment> segments();
 

@@ -186,6 +186,34 @@ class CliTest {
     }
     assertThat(run("bench", "-m", "resnet20_cifar", "--memory-efficient", "--iters", "1").err())
         .contains("no memory-efficient mode");
+    Result budget =
+        run(
+            "bench",
+            "-m",
+            "densenet_bc16_k4",
+            "--size",
+            "16",
+            "--batch",
+            "4",
+            "--memory-efficient",
+            "--tail-budget",
+            "0",
+            "--warmup",
+            "0",
+            "--iters",
+            "1",
+            "--json");
+    assertThat(budget.code()).as(budget.err()).isZero();
+    assertThat(
+            JsonParser.parseString(budget.out().lines().reduce((a, b) -> b).orElseThrow())
+                .getAsJsonObject()
+                .get("tail_budget")
+                .getAsDouble())
+        .isZero();
+    Result negative =
+        run("bench", "-m", "densenet_bc16_k4", "--memory-efficient", "--tail-budget", "-1");
+    assertThat(negative.code()).isNotZero();
+    assertThat(negative.err()).contains("--tail-budget must be >= 0");
     // Channels-last training is an explicit opt-in.
     Result layout =
         run(
