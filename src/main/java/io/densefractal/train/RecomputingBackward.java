@@ -302,12 +302,9 @@ public final class RecomputingBackward {
 
   private static List<Pair<NDArray, NDArray>> saveRunningStatistics(Block block) {
     List<Pair<NDArray, NDArray>> saved = new ArrayList<>();
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      Parameter.Type type = p.getValue().getType();
-      if (type == Parameter.Type.RUNNING_MEAN || type == Parameter.Type.RUNNING_VAR) {
-        NDArray array = p.getValue().getArray();
-        saved.add(new Pair<>(array, array.duplicate()));
-      }
+    for (Parameter p : BatchNormRecalibration.runningStatistics(block).values()) {
+      NDArray array = p.getArray();
+      saved.add(new Pair<>(array, array.duplicate()));
     }
     return saved;
   }
