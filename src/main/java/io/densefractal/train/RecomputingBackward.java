@@ -14,12 +14,18 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.densefractal.models.AppendingSegment;
+import io.densefractal.models.BatchStatistics;
 import io.densefractal.models.Scoped;
 import io.densefractal.models.Segment;
 import io.densefractal.models.SegmentedNetwork;
+import io.densefractal.models.StatisticsReusingSegment;
 import io.densefractal.models.TwoPhaseSegment;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -117,15 +123,36 @@ public final class RecomputingBackward {
     }
     int tailStart = SegmentedNetwork.tailStart(inputSizes, tailBudget);
 
-    // 1. Forward, no graph: keep the input of every segment (states share their arrays).
+    // 1. Forward, no graph: keep the input of every segment (states share their arrays). A segment
+    // that normalises its state's concatenation takes the batch statistics of the state's arrays,
+    // each computed once, and leaves its BatchNorm's running statistics to the recomputation.
     List<NDList> inputs = new ArrayList<>(segments.size());
     NDArray[] intermediates = new NDArray[segments.size()];
+    Map<NDArray, BatchStatistics> statistics = new IdentityHashMap<>();
+    List<Block> updatedByRecomputation = new ArrayList<>();
     NDList state = new NDList(x);
     for (int i = 0; i < tailStart; i++) {
       inputs.add(state);
       seed(stochastic, stepSeed, i);
       Segment segment = segments.get(i);
-      if (policy == Policy.FIRST_PHASE && segment instanceof TwoPhaseSegment twoPhase) {
+      if (policy == Policy.EVERYTHING
+          && segment instanceof StatisticsReusingSegment reusing
+          && BatchStatistics.supports(state.head())) {
+        BatchStatistics given =
+            BatchStatistics.concat(
+                state.stream()
+                    .map(a -> statistics.computeIfAbsent(a, BatchStatistics::of))
+                    .toList());
+        state =
+            Scoped.applyList(
+                state,
+                s -> {
+                  NDList next = new NDList(s);
+                  next.add(reusing.compute(ps, s, given));
+                  return next;
+                });
+        updatedByRecomputation.add(reusing.stateNorm());
+      } else if (policy == Policy.FIRST_PHASE && segment instanceof TwoPhaseSegment twoPhase) {
         int index = i;
         state =
             Scoped.applyList(
@@ -175,8 +202,9 @@ public final class RecomputingBackward {
       g.attach(manager);
       grads.add(g);
     }
-    // Every BatchNorm has now run once; the recomputations must not count again.
-    List<Pair<NDArray, NDArray>> runningStats = saveRunningStatistics(block);
+    // Every other BatchNorm has now run once; the recomputations must not count again.
+    List<Pair<NDArray, NDArray>> runningStats =
+        saveRunningStatistics(block, updatedByRecomputation);
 
     // 3. The other segments backwards: recompute with a graph, back-propagate the saved gradient.
     for (int i = tailStart - 1; i >= 0; i--) {
@@ -300,9 +328,18 @@ public final class RecomputingBackward {
     }
   }
 
-  private static List<Pair<NDArray, NDArray>> saveRunningStatistics(Block block) {
+  /** Copies of the running statistics of {@code block}'s BatchNorms except {@code excluded}. */
+  private static List<Pair<NDArray, NDArray>> saveRunningStatistics(
+      Block block, List<Block> excluded) {
+    Set<Parameter> skipped = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Block norm : excluded) {
+      skipped.addAll(BatchNormRecalibration.runningStatistics(norm).values());
+    }
     List<Pair<NDArray, NDArray>> saved = new ArrayList<>();
     for (Parameter p : BatchNormRecalibration.runningStatistics(block).values()) {
+      if (skipped.contains(p)) {
+        continue;
+      }
       NDArray array = p.getArray();
       saved.add(new Pair<>(array, array.duplicate()));
     }

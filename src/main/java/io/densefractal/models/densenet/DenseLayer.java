@@ -1,5 +1,6 @@
 package io.densefractal.models.densenet;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -11,6 +12,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.densefractal.models.BatchStatistics;
 import io.densefractal.models.Layers;
 import io.densefractal.models.TorchModule;
 
@@ -59,13 +61,40 @@ public final class DenseLayer extends TorchModule {
     return convUnit(norm1, conv1, ps, x, training);
   }
 
+  /**
+   * The whole layer in training mode, for a pass that records no graph, with the batch statistics
+   * of the concatenated features given instead of computed by norm1 (whose running statistics this
+   * leaves untouched). Bit for bit what {@link #forward} computes (see {@link BatchStatistics}).
+   */
+  NDArray forward(ParameterStore ps, NDList features, BatchStatistics statistics) {
+    NDArray x = features.size() == 1 ? features.head() : NDArrays.concat(features, 1);
+    Device device = x.getDevice();
+    NDArray normalized =
+        statistics.normalize(
+            x,
+            ps.getValue(norm1.getParameters().get("gamma"), device, true),
+            ps.getValue(norm1.getParameters().get("beta"), device, true));
+    NDArray out = afterNorm(conv1, ps, normalized, true);
+    return conv2 == null ? out : secondUnit(ps, out, true);
+  }
+
+  /** The BatchNorm over the concatenated features (whose statistics {@link #forward} can take). */
+  Block inputNorm() {
+    return norm1;
+  }
+
   /** The bottleneck's second BN-ReLU-conv unit. */
   NDArray secondUnit(ParameterStore ps, NDArray bottleneck, boolean training) {
     return convUnit(norm2, conv2, ps, bottleneck, training);
   }
 
   private NDArray convUnit(Block norm, Block conv, ParameterStore ps, NDArray x, boolean training) {
-    NDArray out = call(conv, ps, Activation.relu(call(norm, ps, x, training)), training);
+    return afterNorm(conv, ps, call(norm, ps, x, training), training);
+  }
+
+  /** ReLU, the convolution and dropout: the rest of a unit after its BatchNorm. */
+  private NDArray afterNorm(Block conv, ParameterStore ps, NDArray normalized, boolean training) {
+    NDArray out = call(conv, ps, Activation.relu(normalized), training);
     return dropRate > 0 ? Dropout.dropout(out, dropRate, training).singletonOrThrow() : out;
   }
 

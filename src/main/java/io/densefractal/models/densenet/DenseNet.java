@@ -15,6 +15,7 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
 import io.densefractal.models.AppendingSegment;
+import io.densefractal.models.BatchStatistics;
 import io.densefractal.models.Layers;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.NamedSequential;
@@ -22,6 +23,7 @@ import io.densefractal.models.RegularizedNetwork;
 import io.densefractal.models.Scoped;
 import io.densefractal.models.Segment;
 import io.densefractal.models.SegmentedNetwork;
+import io.densefractal.models.StatisticsReusingSegment;
 import io.densefractal.models.TorchModule;
 import io.densefractal.models.TwoPhaseSegment;
 import java.util.ArrayList;
@@ -148,41 +150,62 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork, Reg
     return out;
   }
 
-  /**
-   * A bottleneck layer recomputes only concat + BN + ReLU + 1×1 (as torchvision's memory_efficient
-   * does) and keeps the 3×3 unit's graph; a plain layer is recomputed whole.
-   */
   private static AppendingSegment segmentOf(DenseLayer layer) {
-    // A dense layer's first step concatenates its state, so a pre-concatenated state is the same.
-    if (!layer.hasBottleneck()) {
-      return new AppendingSegment() {
-        @Override
-        public NDArray compute(ParameterStore ps, NDList state, boolean training) {
-          return layer.forward(ps, state, training).singletonOrThrow();
-        }
+    return layer.hasBottleneck() ? new BottleneckLayerSegment(layer) : new LayerSegment(layer);
+  }
 
-        @Override
-        public boolean concatenatesState() {
-          return true;
-        }
-      };
+  /**
+   * A dense layer: it appends its k new channels to the block's maps. Its first step concatenates
+   * its state, so a pre-concatenated state is the same, and its first BatchNorm can take the maps'
+   * batch statistics.
+   */
+  private static class LayerSegment implements StatisticsReusingSegment {
+    final DenseLayer layer;
+
+    LayerSegment(DenseLayer layer) {
+      this.layer = layer;
     }
-    return new TwoPhaseSegment() {
-      @Override
-      public NDArray first(ParameterStore ps, NDList state, boolean training) {
-        return layer.firstUnit(ps, state, training);
-      }
 
-      @Override
-      public NDArray second(ParameterStore ps, NDArray bottleneck, boolean training) {
-        return layer.secondUnit(ps, bottleneck, training);
-      }
+    @Override
+    public NDArray compute(ParameterStore ps, NDList state, boolean training) {
+      return layer.forward(ps, state, training).singletonOrThrow();
+    }
 
-      @Override
-      public boolean concatenatesState() {
-        return true;
-      }
-    };
+    @Override
+    public NDArray compute(ParameterStore ps, NDList state, BatchStatistics stateStatistics) {
+      return layer.forward(ps, state, stateStatistics);
+    }
+
+    @Override
+    public Block stateNorm() {
+      return layer.inputNorm();
+    }
+
+    @Override
+    public boolean concatenatesState() {
+      return true;
+    }
+  }
+
+  /**
+   * A bottleneck layer can recompute only concat + BN + ReLU + 1×1 (as torchvision's
+   * memory_efficient does) and keep the 3×3 unit's graph.
+   */
+  private static final class BottleneckLayerSegment extends LayerSegment
+      implements TwoPhaseSegment {
+    BottleneckLayerSegment(DenseLayer layer) {
+      super(layer);
+    }
+
+    @Override
+    public NDArray first(ParameterStore ps, NDList state, boolean training) {
+      return layer.firstUnit(ps, state, training);
+    }
+
+    @Override
+    public NDArray second(ParameterStore ps, NDArray bottleneck, boolean training) {
+      return layer.secondUnit(ps, bottleneck, training);
+    }
   }
 
   /** Stem output, every dense layer's k new channels, every transition's output, the logits. */
