@@ -5,7 +5,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
+import ai.djl.training.ParameterStore;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;
@@ -123,6 +125,18 @@ public record BatchStatistics(float[] mean, float[] invStd) {
 
   public int channels() {
     return mean.length;
+  }
+
+  /**
+   * What {@code batchNorm}'s training-mode forward outputs for {@code x}, whose channels have these
+   * statistics (see {@link #normalize(NDArray, NDArray, NDArray)}).
+   */
+  public NDArray normalize(ParameterStore parameterStore, Block batchNorm, NDArray x) {
+    Device device = x.getDevice();
+    return normalize(
+        x,
+        parameterStore.getValue(batchNorm.getParameters().get("gamma"), device, true),
+        parameterStore.getValue(batchNorm.getParameters().get("beta"), device, true));
   }
 
   /**

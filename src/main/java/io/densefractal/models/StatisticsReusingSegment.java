@@ -1,26 +1,25 @@
 package io.densefractal.models;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 
 /**
- * An appending segment whose first operation is a BatchNorm over the channel concatenation of its
- * state (a dense layer). A pass that records no graph can hand it the batch statistics of the
+ * A segment whose first operation is a BatchNorm over the channel concatenation of its state (a
+ * dense layer, a transition). A pass that records no graph can hand it the batch statistics of the
  * state's arrays, each computed once ({@link BatchStatistics}), instead of letting that BatchNorm
  * compute them over the whole concatenation again in every later segment.
  */
-public interface StatisticsReusingSegment extends AppendingSegment {
+public interface StatisticsReusingSegment extends Segment {
   /**
-   * {@code compute(parameterStore, state, true)} bit for bit, recording no graph, with the batch
+   * {@code forward(parameterStore, state, true)} bit for bit, recording no graph, with the batch
    * statistics of the state's concatenation given. That BatchNorm's running statistics are not
    * updated: the caller has another pass update them.
    */
-  NDArray compute(ParameterStore parameterStore, NDList state, BatchStatistics stateStatistics);
+  NDList forward(ParameterStore parameterStore, NDList state, BatchStatistics stateStatistics);
 
   /**
-   * The BatchNorm whose statistics {@link #compute(ParameterStore, NDList, BatchStatistics)} takes.
+   * The BatchNorm whose statistics {@link #forward(ParameterStore, NDList, BatchStatistics)} takes.
    */
   Block stateNorm();
 }

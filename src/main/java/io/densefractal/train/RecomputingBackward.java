@@ -143,14 +143,7 @@ public final class RecomputingBackward {
                 state.stream()
                     .map(a -> statistics.computeIfAbsent(a, BatchStatistics::of))
                     .toList());
-        state =
-            Scoped.applyList(
-                state,
-                s -> {
-                  NDList next = new NDList(s);
-                  next.add(reusing.compute(ps, s, given));
-                  return next;
-                });
+        state = Scoped.applyList(state, s -> reusing.forward(ps, s, given));
         updatedByRecomputation.add(reusing.stateNorm());
       } else if (policy == Policy.FIRST_PHASE && segment instanceof TwoPhaseSegment twoPhase) {
         int index = i;

@@ -1,6 +1,5 @@
 package io.densefractal.models.densenet;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -68,13 +67,7 @@ public final class DenseLayer extends TorchModule {
    */
   NDArray forward(ParameterStore ps, NDList features, BatchStatistics statistics) {
     NDArray x = features.size() == 1 ? features.head() : NDArrays.concat(features, 1);
-    Device device = x.getDevice();
-    NDArray normalized =
-        statistics.normalize(
-            x,
-            ps.getValue(norm1.getParameters().get("gamma"), device, true),
-            ps.getValue(norm1.getParameters().get("beta"), device, true));
-    NDArray out = afterNorm(conv1, ps, normalized, true);
+    NDArray out = afterNorm(conv1, ps, statistics.normalize(ps, norm1, x), true);
     return conv2 == null ? out : secondUnit(ps, out, true);
   }
 

@@ -49,7 +49,7 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork, Reg
   private final List<Block> stem = new ArrayList<>();
   private final List<String> stemNames = new ArrayList<>();
   private final List<DenseBlock> denseBlocks = new ArrayList<>();
-  private final List<Block> transitions = new ArrayList<>();
+  private final List<Transition> transitions = new ArrayList<>();
   private final Block norm5;
   private final Block pool;
   private final Block classifier;
@@ -136,10 +136,7 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork, Reg
         out.add(segmentOf((DenseLayer) layer));
       }
       if (b < transitions.size()) {
-        Block transition = transitions.get(b);
-        out.add(
-            (ps, state, training) ->
-                new NDList(call(transition, ps, NDArrays.concat(state, 1), training)));
+        out.add(new TransitionSegment(transitions.get(b)));
       } else {
         out.add(
             (ps, state, training) ->
@@ -159,7 +156,7 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork, Reg
    * its state, so a pre-concatenated state is the same, and its first BatchNorm can take the maps'
    * batch statistics.
    */
-  private static class LayerSegment implements StatisticsReusingSegment {
+  private static class LayerSegment implements AppendingSegment, StatisticsReusingSegment {
     final DenseLayer layer;
 
     LayerSegment(DenseLayer layer) {
@@ -172,8 +169,10 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork, Reg
     }
 
     @Override
-    public NDArray compute(ParameterStore ps, NDList state, BatchStatistics stateStatistics) {
-      return layer.forward(ps, state, stateStatistics);
+    public NDList forward(ParameterStore ps, NDList state, BatchStatistics stateStatistics) {
+      NDList next = new NDList(state);
+      next.add(layer.forward(ps, state, stateStatistics));
+      return next;
     }
 
     @Override
@@ -205,6 +204,24 @@ public final class DenseNet extends TorchModule implements SegmentedNetwork, Reg
     @Override
     public NDArray second(ParameterStore ps, NDArray bottleneck, boolean training) {
       return layer.secondUnit(ps, bottleneck, training);
+    }
+  }
+
+  /** A transition: it replaces the block's maps by their compressed, pooled concatenation. */
+  private record TransitionSegment(Transition transition) implements StatisticsReusingSegment {
+    @Override
+    public NDList forward(ParameterStore ps, NDList state, boolean training) {
+      return new NDList(call(transition, ps, NDArrays.concat(state, 1), training));
+    }
+
+    @Override
+    public NDList forward(ParameterStore ps, NDList state, BatchStatistics stateStatistics) {
+      return new NDList(transition.forward(ps, NDArrays.concat(state, 1), stateStatistics));
+    }
+
+    @Override
+    public Block stateNorm() {
+      return transition.inputNorm();
     }
   }
 

@@ -10,6 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.densefractal.models.BatchStatistics;
 import io.densefractal.models.Layers;
 import io.densefractal.models.TorchModule;
 
@@ -30,6 +31,21 @@ public final class Transition extends TorchModule {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = Activation.relu(call(norm, ps, inputs.singletonOrThrow(), training));
     return new NDList(call(pool, ps, call(conv, ps, x, training), training));
+  }
+
+  /**
+   * The transition in training mode, for a pass that records no graph, with the batch statistics of
+   * its input given instead of computed by its BatchNorm (whose running statistics this leaves
+   * untouched). Bit for bit what {@link #forward} computes (see {@link BatchStatistics}).
+   */
+  NDArray forward(ParameterStore ps, NDArray x, BatchStatistics statistics) {
+    NDArray normalized = Activation.relu(statistics.normalize(ps, norm, x));
+    return call(pool, ps, call(conv, ps, normalized, true), true);
+  }
+
+  /** The BatchNorm over the input (whose statistics {@link #forward} can take). */
+  Block inputNorm() {
+    return norm;
   }
 
   @Override
