@@ -24,6 +24,8 @@ import io.densefractal.train.RecomputingBackward;
  * @param foldBatchNorm infer with conv + BatchNorm pairs folded (models that support it)
  * @param column run only this column of an anytime network (1-based), or null for all of it
  * @param memoryFormat the activations' layout
+ * @param versusStandard memory-efficient training: alternate each step with a standard one in the
+ *     same process, so that a shared machine's drifts hit both alike (the ratio is the result)
  */
 public record BenchConfig(
     String model,
@@ -39,7 +41,8 @@ public record BenchConfig(
     double tailBudget,
     boolean foldBatchNorm,
     Integer column,
-    MemoryFormat memoryFormat) {
+    MemoryFormat memoryFormat,
+    boolean versusStandard) {
   public BenchConfig {
     if (!mode.equals("train") && !mode.equals("infer")) {
       throw new ConfigException("mode must be train or infer, got '" + mode + "'");
@@ -59,6 +62,9 @@ public record BenchConfig(
     }
     if (memoryEfficient && !mode.equals("train")) {
       throw new ConfigException("--memory-efficient only applies to --mode train");
+    }
+    if (versusStandard && !memoryEfficient) {
+      throw new ConfigException("--versus-standard compares --memory-efficient steps; add it");
     }
   }
 }

@@ -43,6 +43,7 @@ public final class StepBenchmark {
     }
     Engine.getInstance().setRandomSeed(0);
     double[] ms = new double[c.iters()];
+    double[] standardMs = new double[c.iters()];
     try (NDManager manager = NDManager.newBaseManager()) {
       block.initialize(manager, DataType.FLOAT32, new Shape(1, c.inChannels(), c.size(), c.size()));
       if (c.foldBatchNorm()) {
@@ -63,26 +64,31 @@ public final class StepBenchmark {
       UnaryOperator<NDArray> loss =
           logits -> logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
       for (int i = -c.warmup(); i < c.iters(); i++) {
-        long t0 = System.nanoTime();
-        try (NDManager step = manager.newSubManager()) {
-          x.tempAttach(step);
-          if (c.mode().equals("infer")) {
-            runner.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
-          } else {
-            trainStep(block, runner, ps, x, loss, c, i, step);
-          }
+        // Paired with a standard step, the two take turns going first.
+        boolean standardFirst = c.versusStandard() && i % 2 != 0;
+        if (standardFirst) {
+          standardMs[Math.max(i, 0)] = timeStep(block, runner, ps, x, loss, c, i, false, manager);
+        }
+        double t = timeStep(block, runner, ps, x, loss, c, i, c.memoryEfficient(), manager);
+        if (c.versusStandard() && !standardFirst) {
+          standardMs[Math.max(i, 0)] = timeStep(block, runner, ps, x, loss, c, i, false, manager);
         }
         if (i >= 0) {
-          ms[i] = (System.nanoTime() - t0) / 1e6;
+          ms[i] = t;
         }
       }
     }
     double[] sorted = ms.clone();
     Arrays.sort(sorted);
-    double median =
-        sorted.length % 2 == 1
-            ? sorted[sorted.length / 2]
-            : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+    double median = median(ms);
+    BenchResult.Comparison standard = null;
+    if (c.versusStandard()) {
+      double[] ratios = new double[ms.length];
+      for (int i = 0; i < ms.length; i++) {
+        ratios[i] = ms[i] / standardMs[i];
+      }
+      standard = new BenchResult.Comparison(median(standardMs), median(ratios));
+    }
     return new BenchResult(
         c,
         intraOpThreads(),
@@ -90,7 +96,38 @@ public final class StepBenchmark {
         sorted[0],
         sorted[sorted.length - 1],
         c.batch() * 1000.0 / median,
-        peakRssMb());
+        peakRssMb(),
+        standard);
+  }
+
+  /** Milliseconds of one step in its own memory scope. */
+  private static double timeStep(
+      Block block,
+      Block runner,
+      ParameterStore ps,
+      NDArray x,
+      UnaryOperator<NDArray> loss,
+      BenchConfig c,
+      long stepSeed,
+      boolean memoryEfficient,
+      NDManager manager) {
+    long t0 = System.nanoTime();
+    try (NDManager step = manager.newSubManager()) {
+      x.tempAttach(step);
+      if (c.mode().equals("infer")) {
+        runner.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
+      } else {
+        trainStep(block, runner, ps, x, loss, c, stepSeed, memoryEfficient, step);
+      }
+    }
+    return (System.nanoTime() - t0) / 1e6;
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
   @SuppressWarnings("unchecked")
@@ -110,8 +147,9 @@ public final class StepBenchmark {
       UnaryOperator<NDArray> loss,
       BenchConfig c,
       long stepSeed,
+      boolean memoryEfficient,
       NDManager step) {
-    if (c.memoryEfficient()) {
+    if (memoryEfficient) {
       RecomputingBackward.step((B) block, ps, x, loss, stepSeed, c.recompute(), c.tailBudget());
     } else {
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {

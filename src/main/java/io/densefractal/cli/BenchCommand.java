@@ -97,6 +97,14 @@ final class BenchCommand implements Callable<Integer> {
               + " gradients then at channels-last BatchNorm precision). Default AUTO.")
   MemoryFormat memoryFormat;
 
+  @Option(
+      names = "--versus-standard",
+      description =
+          "With --memory-efficient: alternate each step with a standard step in the same process"
+              + " and report the median time ratio (robust to a shared machine's drifts; the peak"
+              + " RSS is then the standard mode's).")
+  boolean versusStandard;
+
   @Option(names = "--json", description = "One JSON object instead of text.")
   boolean json;
 
@@ -123,7 +131,8 @@ final class BenchCommand implements Callable<Integer> {
             tailBudget,
             foldBatchNorm,
             column,
-            memoryFormat);
+            memoryFormat,
+            versusStandard);
     BenchResult r = StepBenchmark.run(config);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
@@ -144,6 +153,10 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("tail_budget", tailBudget);
       }
       o.addProperty("median_ms", r.medianMs());
+      if (r.standard() != null) {
+        o.addProperty("standard_median_ms", r.standard().medianMs());
+        o.addProperty("median_ratio_to_standard", r.standard().medianRatio());
+      }
       o.addProperty("min_ms", r.minMs());
       o.addProperty("max_ms", r.maxMs());
       o.addProperty("images_per_s", r.imagesPerSecond());
@@ -169,6 +182,15 @@ final class BenchCommand implements Callable<Integer> {
           r.maxMs(),
           r.imagesPerSecond(),
           r.peakRssMb());
+      if (r.standard() != null) {
+        out.printf(
+            Locale.ROOT,
+            "  interleaved standard steps: median %.1f ms; memory-efficient / standard, median of"
+                + " %d pairs: %.3fx%n",
+            r.standard().medianMs(),
+            iters,
+            r.standard().medianRatio());
+      }
     }
     out.flush();
     return 0;

@@ -210,6 +210,30 @@ class CliTest {
                 .get("tail_budget")
                 .getAsDouble())
         .isZero();
+    Result paired =
+        run(
+            "bench",
+            "-m",
+            "densenet_bc16_k4",
+            "--size",
+            "16",
+            "--batch",
+            "4",
+            "--memory-efficient",
+            "--versus-standard",
+            "--warmup",
+            "0",
+            "--iters",
+            "3",
+            "--json");
+    assertThat(paired.code()).as(paired.err()).isZero();
+    JsonObject pair =
+        JsonParser.parseString(paired.out().lines().reduce((a, b) -> b).orElseThrow())
+            .getAsJsonObject();
+    assertThat(pair.get("standard_median_ms").getAsDouble()).isPositive();
+    assertThat(pair.get("median_ratio_to_standard").getAsDouble()).isPositive();
+    assertThat(run("bench", "-m", "densenet_bc16_k4", "--versus-standard").err())
+        .contains("--versus-standard compares --memory-efficient steps");
     Result negative =
         run("bench", "-m", "densenet_bc16_k4", "--memory-efficient", "--tail-budget", "-1");
     assertThat(negative.code()).isNotZero();
