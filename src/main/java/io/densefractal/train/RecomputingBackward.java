@@ -34,7 +34,11 @@ import java.util.function.UnaryOperator;
  *
  * <ol>
  *   <li>Forward through the segments with gradient recording off, keeping only the states between
- *       segments (for a DenseNet: the feature maps themselves, linear in depth).
+ *       segments (for a DenseNet: the feature maps themselves, linear in depth). A segment that
+ *       normalises its state's concatenation ({@link StatisticsReusingSegment}: a dense layer, a
+ *       transition) takes the batch statistics of the state's maps, each computed once ({@link
+ *       BatchStatistics}), instead of recomputing them over the whole concatenation (−0.07× of a
+ *       standard step at depth 100, −0.11× at depth 250; docs/BENCHMARKS.md).
  *   <li>The network's tail — the last segments, as many as fit a memory budget — runs as an
  *       ordinary forward and backward from its saved input state, loss included. The backward walk
  *       reaches the tail first, so its graph is freed before the large early segments are
@@ -48,16 +52,18 @@ import java.util.function.UnaryOperator;
  *       gradient that reaches the segment's input becomes the previous segment's g.
  * </ol>
  *
- * <p>BatchNorm running statistics are updated by the first forward only: they are saved before the
- * recomputations and restored after. Dropout masks are replayed by seeding the engine's generator
- * with the same per-segment seed in the forward and in the recomputation.
+ * <p>BatchNorm running statistics are updated exactly once: by the first forward (saved before the
+ * recomputations and restored after), or, for a BatchNorm that took given statistics there, by its
+ * recomputation. Dropout masks are replayed by seeding the engine's generator with the same
+ * per-segment seed in the forward and in the recomputation.
  *
  * <p>Peak memory: the saved states plus the tail's graph, or one segment's graph at a time.
  *
  * <p>Everything recomputed must reproduce the first forward bit for bit: a DenseNet gradient can be
  * ill-conditioned enough that a 1e-7 relative change in the stored maps moves parameter gradients
  * by percents (measured; docs/BENCHMARKS.md), so the first pass uses the same kernels as the
- * recomputation.
+ * recomputation, or, for BatchNorm statistics, an exact replica of them ({@code
+ * BatchStatisticsTest} and {@code TrainingParityTest} fail on a one-rounding difference).
  */
 public final class RecomputingBackward {
   private RecomputingBackward() {}
