@@ -66,15 +66,15 @@ public final class StepBenchmark {
       for (int i = -c.warmup(); i < c.iters(); i++) {
         // Paired with a standard step, the two take turns going first.
         boolean standardFirst = c.versusStandard() && i % 2 != 0;
-        if (standardFirst) {
-          standardMs[Math.max(i, 0)] = timeStep(block, runner, ps, x, loss, c, i, false, manager);
-        }
+        double standard =
+            standardFirst ? timeStep(block, runner, ps, x, loss, c, i, false, manager) : 0;
         double t = timeStep(block, runner, ps, x, loss, c, i, c.memoryEfficient(), manager);
         if (c.versusStandard() && !standardFirst) {
-          standardMs[Math.max(i, 0)] = timeStep(block, runner, ps, x, loss, c, i, false, manager);
+          standard = timeStep(block, runner, ps, x, loss, c, i, false, manager);
         }
         if (i >= 0) {
           ms[i] = t;
+          standardMs[i] = standard;
         }
       }
     }

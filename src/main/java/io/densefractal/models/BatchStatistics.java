@@ -64,7 +64,12 @@ public record BatchStatistics(float[] mean, float[] invStd) {
   public static BatchStatistics of(NDArray x) {
     if (!supports(x)) {
       throw new IllegalArgumentException(
-          "batch statistics need a 4-D float32 CPU array, got " + x.getDataType() + " " + x);
+          "batch statistics need a 4-D float32 CPU array, got "
+              + x.getDataType()
+              + " "
+              + x.getShape()
+              + " on "
+              + x.getDevice());
     }
     Shape s = x.getShape();
     int batch = Math.toIntExact(s.get(0));

@@ -56,8 +56,7 @@ public final class DenseLayer extends TorchModule {
 
   /** Concatenation, then the first BN-ReLU-conv unit. */
   NDArray firstUnit(ParameterStore ps, NDList features, boolean training) {
-    NDArray x = features.size() == 1 ? features.head() : NDArrays.concat(features, 1);
-    return convUnit(norm1, conv1, ps, x, training);
+    return convUnit(norm1, conv1, ps, joined(features), training);
   }
 
   /**
@@ -66,9 +65,13 @@ public final class DenseLayer extends TorchModule {
    * leaves untouched). Bit for bit what {@link #forward} computes (see {@link BatchStatistics}).
    */
   NDArray forward(ParameterStore ps, NDList features, BatchStatistics statistics) {
-    NDArray x = features.size() == 1 ? features.head() : NDArrays.concat(features, 1);
-    NDArray out = afterNorm(conv1, ps, statistics.normalize(ps, norm1, x), true);
+    NDArray out = afterNorm(conv1, ps, statistics.normalize(ps, norm1, joined(features)), true);
     return conv2 == null ? out : secondUnit(ps, out, true);
+  }
+
+  /** The features concatenated along channels (a single map as it is). */
+  private static NDArray joined(NDList features) {
+    return features.size() == 1 ? features.head() : NDArrays.concat(features, 1);
   }
 
   /** The BatchNorm over the concatenated features (whose statistics {@link #forward} can take). */
