@@ -1,20 +1,13 @@
 package io.densefractal.cli;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-import io.densefractal.DenseFractalException;
 import io.densefractal.data.ImageFiles;
-import io.densefractal.data.TransformSpec;
-import io.densefractal.models.AnytimeNetwork;
-import io.densefractal.models.ImageNetClasses;
-import io.densefractal.train.TrainedRun;
-import io.densefractal.weights.PretrainedWeights;
+import io.densefractal.inference.ClassScore;
+import io.densefractal.inference.Classifiers;
+import io.densefractal.inference.ImageClassifier;
+import io.densefractal.inference.ModelSource;
+import io.densefractal.inference.TopK;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -72,60 +65,24 @@ final class PredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    try (TrainedRun trained = open()) {
-      TransformSpec t = trained.transforms();
-      // Any photo: shorter side to the input size (or the spec's resize), then a centre crop.
-      TransformSpec anySize =
-          new TransformSpec(
-              t.channels(), t.size(), t.mean(), t.std(), 0, false, Math.max(t.resize(), t.size()));
-      var runner = AnytimeNetwork.columnOrWhole(trained.block(), column, trained.spec().name());
-      List<String> classes = trained.classes();
-      int per = t.channels() * t.size() * t.size();
+    if (top < 1) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--top must be at least 1, got " + top);
+    }
+    ModelSource source = new ModelSource(run, weights, model, pretrained, data);
+    try (ImageClassifier classifier = Classifiers.open(source)) {
+      int channels = classifier.transforms().channels();
       for (Path image : images) {
-        float[] x = new float[per];
-        anySize.eval().apply(ImageFiles.read(image, t.channels()), null, x, 0);
-        try (NDManager scope = trained.manager().newSubManager()) {
-          NDArray input = scope.create(x, new Shape(1, t.channels(), t.size(), t.size()));
-          float[] p =
-              runner
-                  .forward(new ParameterStore(scope, false), new NDList(input), false)
-                  .singletonOrThrow()
-                  .softmax(1)
-                  .toFloatArray();
-          Integer[] order = new Integer[p.length];
-          Arrays.setAll(order, i -> i);
-          Arrays.sort(order, (a, b) -> Float.compare(p[b], p[a]));
-          StringBuilder line = new StringBuilder(image.toString()).append(':');
-          for (int j = 0; j < Math.min(top, p.length); j++) {
-            line.append(
-                String.format(
-                    Locale.ROOT, "  %s %.1f %%", classes.get(order[j]), 100 * p[order[j]]));
-          }
-          out.println(line);
+        float[] x = classifier.preprocess(ImageFiles.read(image, channels));
+        List<ClassScore> scores =
+            TopK.of(classifier.logits(x, 1, column), classifier.classes(), top).get(0);
+        StringBuilder line = new StringBuilder(image.toString()).append(':');
+        for (ClassScore s : scores) {
+          line.append(String.format(Locale.ROOT, "  %s %.1f %%", s.name(), 100 * s.probability()));
         }
+        out.println(line);
       }
     }
     return 0;
-  }
-
-  private TrainedRun open() {
-    if (run != null) {
-      if (model != null || weights != null || pretrained) {
-        throw new DenseFractalException("--run takes the model and weights from the run");
-      }
-      return TrainedRun.open(run, true);
-    }
-    if ((weights == null) == !pretrained || (pretrained && model == null)) {
-      throw new DenseFractalException(
-          "give --run RUN_DIR, --weights FILE (with --model unless the file names it), or --model"
-              + " with --pretrained");
-    }
-    if (pretrained) {
-      return TrainedRun.imageNet(model, PretrainedWeights.fetch(model), ImageNetClasses.names());
-    }
-    if (data != null) {
-      return TrainedRun.fromWeights(model, weights, data, null, 0, 0);
-    }
-    return TrainedRun.fromWeights(model, weights, ImageNetClasses.names());
   }
 }

@@ -3,6 +3,7 @@ package io.densefractal.data;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +27,44 @@ public final class ImageFiles {
    *     decoded
    */
   public static Image read(Path file, int channels) {
+    checkChannels(channels);
+    if (!Files.isRegularFile(file)) {
+      throw new DatasetFormatException("image file " + file + " does not exist (or is no file)");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+      return toImage(decode(in, file.toString(), MAX_PIXELS), channels);
+    } catch (IOException e) {
+      throw new DatasetFormatException("cannot read image " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Decodes the bytes of an image received over a network or read from a table, as {@link
+   * #read(Path, int)} decodes a file. The size in the image's header is checked against {@code
+   * maxPixels} before any pixel is decoded, so a small file claiming a huge image costs nothing.
+   *
+   * @param name how errors name the image (a path, a request, a row id)
+   * @throws DatasetFormatException when the bytes are no image, damaged, or too large
+   */
+  public static Image read(byte[] bytes, String name, int channels, long maxPixels) {
+    checkChannels(channels);
+    if (bytes.length == 0) {
+      throw new DatasetFormatException("image " + name + " is empty (0 bytes)");
+    }
+    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+      return toImage(decode(in, name, Math.min(maxPixels, MAX_PIXELS)), channels);
+    } catch (IOException e) {
+      throw new DatasetFormatException("cannot read image " + name + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void checkChannels(int channels) {
     if (channels != 1 && channels != 3) {
       throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
     }
-    BufferedImage img = decode(file);
+  }
+
+  private static Image toImage(BufferedImage img, int channels) {
     int h = img.getHeight();
     int w = img.getWidth();
     byte[] px = new byte[channels * h * w];
@@ -41,30 +76,27 @@ public final class ImageFiles {
     return new Image(channels, h, w, px);
   }
 
-  private static BufferedImage decode(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new DatasetFormatException("image file " + file + " does not exist (or is no file)");
-    }
-    try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+  private static BufferedImage decode(ImageInputStream in, String name, long maxPixels) {
+    try {
       Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
       if (readers == null || !readers.hasNext()) {
         throw new DatasetFormatException(
-            "cannot decode image " + file + ": not a JPEG or PNG file; remove it from the folder");
+            "cannot decode image " + name + ": not a JPEG or PNG file; remove it from the folder");
       }
       ImageReader reader = readers.next();
       try {
         reader.setInput(in, true, true);
         long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-        if (pixels > MAX_PIXELS) {
+        if (pixels > maxPixels) {
           throw new DatasetFormatException(
               "image "
-                  + file
+                  + name
                   + " has "
                   + reader.getWidth(0)
                   + "x"
                   + reader.getHeight(0)
                   + " pixels, more than the "
-                  + MAX_PIXELS
+                  + maxPixels
                   + " allowed; shrink it first");
         }
         return reader.read(0);
@@ -77,7 +109,7 @@ public final class ImageFiles {
       }
       // Decoders signal damaged data with all kinds of runtime exceptions too.
       throw new DatasetFormatException(
-          "cannot decode image " + file + ": " + e + "; the file is damaged, remove or replace it",
+          "cannot decode image " + name + ": " + e + "; the file is damaged, remove or replace it",
           e);
     }
   }
