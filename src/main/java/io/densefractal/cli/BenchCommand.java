@@ -2,10 +2,13 @@ package io.densefractal.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import io.densefractal.UsageException;
+import io.densefractal.analysis.MemoryGuard;
 import io.densefractal.bench.BenchConfig;
 import io.densefractal.bench.BenchResult;
 import io.densefractal.bench.StepBenchmark;
 import io.densefractal.models.MemoryFormat;
+import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.models.SegmentedNetwork;
 import io.densefractal.train.RecomputingBackward;
@@ -110,6 +113,9 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (threads != null && threads < 1) {
+      throw new UsageException("--threads must be at least 1, got " + threads);
+    }
     if (threads != null) {
       // Read once when the engine starts, which has not happened yet in this process.
       System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
@@ -133,6 +139,24 @@ final class BenchCommand implements Callable<Integer> {
             column,
             memoryFormat,
             versusStandard);
+    MemoryGuard.require(
+        m,
+        new ModelOptions(config.numClasses(), config.inChannels()),
+        config.size(),
+        batch,
+        mode.equals("infer")
+            ? MemoryGuard.Work.INFER
+            : memoryEfficient
+                ? MemoryGuard.Work.TRAIN_MEMORY_EFFICIENT
+                : MemoryGuard.Work.TRAIN,
+        String.format(
+            Locale.ROOT,
+            "%s of --batch %d of %s at %dx%d",
+            mode,
+            batch,
+            model,
+            config.size(),
+            config.size()));
     BenchResult r = StepBenchmark.run(config);
     PrintWriter out = spec.commandLine().getOut();
     if (json) {

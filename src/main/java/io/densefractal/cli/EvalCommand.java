@@ -1,11 +1,13 @@
 package io.densefractal.cli;
 
+import io.densefractal.files.OutputPaths;
 import io.densefractal.train.EvalResult;
 import io.densefractal.train.Plots;
 import io.densefractal.train.TrainedRun;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,6 +53,13 @@ final class EvalCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--recalibrate-bn needs at least 1 batch, got " + recalibrate);
     }
+    Path png = confusion != null ? confusion : run.resolve("eval-confusion.png");
+    // The run's own files (checkpoints, logs) are never overwritten, whichever is evaluated.
+    OutputPaths.check(
+        Map.of("--confusion", png),
+        OutputPaths.filesIn(run).stream()
+            .filter(f -> !f.getFileName().toString().equals("eval-confusion.png"))
+            .toList());
     try (TrainedRun trained = TrainedRun.open(run, !last)) {
       if (recalibrate != null) {
         int images = trained.recalibrateBatchNorm(recalibrate);
@@ -70,7 +79,6 @@ final class EvalCommand implements Callable<Integer> {
       for (int c = 0; c < perClass.length; c++) {
         out.printf(Locale.ROOT, "  %-20s %6.2f %%%n", r.classes().get(c), 100 * perClass[c]);
       }
-      Path png = confusion != null ? confusion : run.resolve("eval-confusion.png");
       Plots.confusion(png, r.confusion(), r.classes());
       out.printf(Locale.ROOT, "confusion matrix: %s%n", png);
       out.printf(Locale.ROOT, "loss: %.4f%n", r.loss());
