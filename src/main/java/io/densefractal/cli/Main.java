@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       EvalCommand.class,
       PredictCommand.class,
+      EmbedCommand.class,
       CompareCommand.class,
       BenchCommand.class,
       CommandLine.HelpCommand.class
