@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
       PredictCommand.class,
       CompareCommand.class,
       BenchCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
