@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
       EmbedCommand.class,
       CompareCommand.class,
       BenchCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
