@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An {@link ImageClassifier} run by ONNX Runtime on an {@code .onnx} file: one we exported (its
@@ -40,6 +42,8 @@ public final class OnnxClassifier implements ImageClassifier {
    */
   public static final OptLevel DEFAULT_OPTIMIZATION = OptLevel.ALL_OPT;
 
+  private static final Pattern OPSET =
+      Pattern.compile("Opset (\\d+) is under development.*till opset (\\d+)");
   private static final String LOGITS = OnnxMetadata.Output.LOGITS.tensorName();
   private static final String EMBEDDING = OnnxMetadata.Output.EMBEDDING.tensorName();
   private static final String FEATURES = OnnxMetadata.Output.FEATURES.tensorName();
@@ -161,7 +165,11 @@ public final class OnnxClassifier implements ImageClassifier {
     return open(file, model, dataset, threads, optimization, false);
   }
 
-  private static OnnxClassifier open(
+  /**
+   * As {@link #open(Path, String, String, int, OptLevel)}; with {@code graphOnly}, as {@link
+   * #openGraph}.
+   */
+  public static OnnxClassifier open(
       Path file,
       String model,
       String dataset,
@@ -477,23 +485,27 @@ public final class OnnxClassifier implements ImageClassifier {
 
   /** A one-line message for a file ONNX Runtime would not load. */
   private static DenseFractalException loadError(Path file, OrtException e) {
-    String reason = firstLine(e);
-    String lower = reason.toLowerCase(Locale.ROOT);
+    // ORT's text: "Load model from PATH failed:" then, for some errors, a C++ source location.
+    String reason = firstLine(e).replaceFirst("^.*? failed:", "");
+    reason = reason.replaceFirst("^/onnxruntime_src/\\S+ .*?\\) ", "").strip();
     if (e.getCode() == OrtException.OrtErrorCode.ORT_INVALID_PROTOBUF
-        || lower.contains("protobuf parsing failed")) {
+        || reason.toLowerCase(Locale.ROOT).contains("protobuf parsing failed")) {
       return new DenseFractalException(
           file + " is not a readable ONNX model (its bytes do not parse as ONNX; a truncated or"
               + " damaged file reads so too); expected a .onnx file from `densefractal export`"
               + " or torch.onnx.export",
           e);
     }
-    if (lower.contains("opset")) {
+    Matcher opset = OPSET.matcher(reason);
+    if (opset.find()) {
       return new DenseFractalException(
-          file + " uses an ONNX opset this ONNX Runtime (1.22) does not run (" + reason
-              + "); export it again with opset 13 to 22",
+          file + " is stamped with ONNX opset " + opset.group(1) + "; ONNX Runtime 1.22 runs"
+              + " released opsets up to " + opset.group(2) + ": export it again with opset 13 to "
+              + opset.group(2),
           e);
     }
-    return new DenseFractalException(file + " cannot be loaded by ONNX Runtime: " + reason, e);
+    return new DenseFractalException(
+        file + " is not a model ONNX Runtime 1.22 can load: " + reason, e);
   }
 
   private static String firstLine(Throwable e) {
