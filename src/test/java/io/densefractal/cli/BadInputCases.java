@@ -69,6 +69,12 @@ final class BadInputCases {
         m.put("--weights", "{safetensors}");
         m.put("--to", "{out}/w.pth");
       }
+      case "serve" -> m.put("--run", "{run}");
+      case "embed" -> {
+        m.put("--run", "{run}");
+        m.put("--input", "{x3}");
+        m.put("--output", "{out}/e.npy");
+      }
       default -> throw new IllegalArgumentException(command);
     }
     return m;
@@ -150,6 +156,21 @@ final class BadInputCases {
     {"import", "--num-classes", "0"},
     {"import", "--in-channels", "-1"},
     {"export", "--num-classes", "-5"},
+    // Only values refused before the server starts listening belong here.
+    {"serve", "--port", "-1", "65536", "abc"},
+    {"serve", "--max-batch", "0", "2000"},
+    {"serve", "--queue", "0"},
+    {"serve", "--max-delay-ms", "-1"},
+    {"serve", "--drain-ms", "-1"},
+    {"serve", "--max-pixels", "0"},
+    {"serve", "--timeout-ms", "0", "-5"},
+    {"serve", "--max-body-mb", "0"},
+    {"serve", "--name", "bad name!"},
+    {"serve", "-m", "resnet20_cifar"},
+    {"embed", "--batch", "0", "-1"},
+    {"embed", "--engine", "bogus"},
+    {"embed", "-m", "resnet20_cifar"},
+    {"predict", "-m", "resnet20_cifar"},
   };
 
   // Model names no command may accept: usage errors.
@@ -322,6 +343,18 @@ final class BadInputCases {
       "{run}",
       "{out}/no/such/c.png",
     };
+    String[][] embed = {
+      {"--output", "{x3}"},
+      {"--output", "{x3link}"},
+      {"--output", "{run}/checkpoint-best.safetensors"},
+      {"--output", "{dir}"},
+      {"--csv", "{x3}"},
+      {"--csv", "{run}/metrics.csv"},
+    };
+    for (String[] e : embed) {
+      cases.add(
+          new Case("output path", "embed " + e[0] + " " + e[1], USAGE, "", with("embed", e[0], e[1])));
+    }
     for (String f : runFiles) {
       cases.add(new Case("output path", "eval --confusion " + f, USAGE, "", with("eval", "--confusion", f)));
       Map<String, String> last = base("eval");
@@ -412,7 +445,8 @@ final class BadInputCases {
   /** Picocli's own checks, and @file arguments, for every command. */
   private static void picocli(List<Case> cases) {
     String[] commands = {
-      "bench", "summary", "infer", "predict", "eval", "train", "compare", "import", "export"
+      "bench", "summary", "infer", "predict", "eval", "train", "compare", "import", "export",
+      "serve", "embed"
     };
     for (String c : commands) {
       List<String> unknown = new ArrayList<>(with(c, "--no-such-flag", null));
