@@ -15,7 +15,7 @@ import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.recompute.SegmentedNetwork;
-import io.densefractal.weights.TorchKeys;
+import io.densefractal.weights.block.TorchKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
