@@ -81,7 +81,7 @@ public record ModelSummary(
       saved += l.savedBytes();
     }
     long memoryEfficient =
-        block instanceof SegmentedNetwork s ? memoryEfficientBytes(s, layers, input) : -1;
+        SegmentedNetwork.of(block).map(s -> memoryEfficientBytes(s, layers, input)).orElse(-1L);
     long buffers = 0;
     for (Pair<String, Parameter> p : block.getParameters()) {
       if (!p.getValue().requiresGradient()) {
