@@ -8,7 +8,6 @@ import io.densefractal.bench.StepBenchmark;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.recompute.SegmentedNetwork;
-import io.densefractal.recompute.RecomputingBackward;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -58,14 +57,6 @@ final class BenchCommand implements Callable<Integer> {
       names = "--memory-efficient",
       description = "Train by recomputation: keep only segment boundaries (DenseNet).")
   boolean memoryEfficient;
-
-  @Option(
-      names = "--recompute",
-      defaultValue = "EVERYTHING",
-      description =
-          "With --memory-efficient: EVERYTHING (least memory) or FIRST_PHASE (torchvision's:"
-              + " recompute only concat+BN+ReLU+1x1, faster, more memory). Default EVERYTHING.")
-  RecomputingBackward.Policy recompute;
 
   @Option(
       names = "--tail-budget",
@@ -127,7 +118,6 @@ final class BenchCommand implements Callable<Integer> {
             warmup,
             iters,
             memoryEfficient,
-            recompute,
             tailBudget,
             foldBatchNorm,
             column,
@@ -149,7 +139,6 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("column", column);
       }
       if (memoryEfficient) {
-        o.addProperty("recompute", recompute.name());
         o.addProperty("tail_budget", tailBudget);
       }
       o.addProperty("median_ms", r.medianMs());
@@ -169,7 +158,7 @@ final class BenchCommand implements Callable<Integer> {
               + " %.1f images/s, peak RSS %d MB%n",
           model,
           mode,
-          (memoryEfficient ? " (memory-efficient, recompute " + recompute + ")" : "")
+          (memoryEfficient ? " (memory-efficient)" : "")
               + (foldBatchNorm ? " (BatchNorm folded)" : "")
               + (column != null ? " (column " + column + ")" : "")
               + (memoryFormat != MemoryFormat.AUTO ? " (" + memoryFormat + ")" : ""),

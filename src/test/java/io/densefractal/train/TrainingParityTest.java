@@ -82,8 +82,8 @@ class TrainingParityTest {
           NDArray x = ZooParity.npyArray(dir.resolve("x_" + step + ".npy"), manager);
           long[] labels = Npy.read(dir.resolve("y_" + step + ".npy")).toLongArray();
           NDArray target = manager.create(labels).oneHot(classes);
-          Trainer.StepOutput o =
-              Trainer.step(
+          TrainingStep.Output o =
+              TrainingStep.run(
                   block,
                   new ParameterStore(manager, false),
                   x,
