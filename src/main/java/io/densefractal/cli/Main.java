@@ -49,6 +49,21 @@ public final class Main implements Runnable {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
     cli.setErr(err);
+    // A usage error is one line too (what was wrong, where the help is), not the whole usage text.
+    cli.setParameterExceptionHandler(
+        (e, a) -> {
+          CommandLine c = e.getCommandLine();
+          c.getErr()
+              .println(
+                  "error: "
+                      + e.getMessage().replace('\n', ' ')
+                      + " (see: densefractal "
+                      + c.getCommandSpec().qualifiedName(" ").replaceFirst("^densefractal ?", "")
+                      + (c.getCommandSpec().parent() == null ? "" : " ")
+                      + "--help)");
+          c.getErr().flush();
+          return c.getCommandSpec().exitCodeOnInvalidInput();
+        });
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("error: " + oneLine(e));

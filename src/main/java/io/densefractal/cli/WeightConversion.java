@@ -1,7 +1,9 @@
 package io.densefractal.cli;
 
+import io.densefractal.DenseFractalException;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.WeightFiles;
+import io.densefractal.weights.WeightsMetadata;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -9,6 +11,20 @@ import java.util.Locale;
 /** Import and export in one: read any weights, load strictly into the model, write canonically. */
 final class WeightConversion {
   private WeightConversion() {}
+
+  /**
+   * The model a weights file's metadata names (ours do).
+   *
+   * @throws DenseFractalException when it names none: then --model is needed
+   */
+  static String modelNamedBy(Path weights) {
+    String named = WeightFiles.read(weights).metadata().get(WeightsMetadata.MODEL);
+    if (named == null) {
+      throw new DenseFractalException(
+          weights + " does not name its model (torchvision's files do not); give --model");
+    }
+    return named;
+  }
 
   static int run(PrintWriter out, ModelArgs modelArgs, Path from, Path to) {
     try (LoadedModel model = LoadedModel.fromFile(modelArgs.spec(), modelArgs.options(), from)) {

@@ -69,17 +69,11 @@ final class OnnxFixtures {
   }
 
   /**
-   * The layout in which libtorch 2.7.1 computes {@code name} correctly on AVX-512 machines (the
-   * values are the same in either layout where both work). Its oneDNN kernels fail two ways there:
-   * channels-last 1×1 convolutions of densenet121's transitions at batch > 1 die with SIGFPE in
-   * the blocking heuristics ({@code brg_blocking_t::est_eff_1x1}), and NCHW 3×3 convolutions over
-   * a plain DenseNet's channel counts (28, 40, ...) return NaN. So the plain CIFAR DenseNets are
-   * run channels-last, everything else NCHW.
+   * NCHW: libtorch 2.7.1's channels-last 1×1 convolutions (the AUTO layout at batch > 1) die with
+   * SIGFPE in oneDNN's blocking heuristics ({@code brg_blocking_t::est_eff_1x1}) on densenet121's
+   * transitions on AVX-512 machines; the values are the same in either layout.
    */
   static MemoryFormat referenceLayout(String name) {
-    if (ModelZoo.get(name).family().equals("densenet") && name.matches("densenet\\d+_k\\d+")) {
-      return MemoryFormat.CHANNELS_LAST;
-    }
     return MemoryFormat.CONTIGUOUS;
   }
 
