@@ -2,9 +2,16 @@ package io.densefractal.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.densefractal.inference.Classifiers;
+import io.densefractal.inference.ImageClassifier;
+import io.densefractal.inference.ModelSource;
 import io.densefractal.onnx.OnnxMetadata;
 import io.densefractal.onnx.proto.OnnxProtos.ModelProto;
 import io.densefractal.onnx.proto.OnnxProtos.StringStringEntryProto;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -46,6 +53,27 @@ class ExportOnnxCliTest {
     assertThat(model.getGraph().getOutputList())
         .extracting(o -> o.getName())
         .containsExactly("logits", "embedding");
+
+    // The libtorch classifier's embeddings are the exported graph's embedding output.
+    float[] x = new float[2 * 28 * 28];
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) random.nextGaussian();
+    }
+    try (ImageClassifier classifier =
+            Classifiers.open(new ModelSource(null, weights, "resnet20_cifar", false, "fashion-mnist"));
+        OrtSession session = OrtEnvironment.getEnvironment().createSession(to.toString());
+        OnnxTensor input =
+            OnnxTensor.createTensor(
+                OrtEnvironment.getEnvironment(), FloatBuffer.wrap(x), new long[] {2, 1, 28, 28});
+        OrtSession.Result result = session.run(Map.of(OnnxMetadata.INPUT, input))) {
+      assertThat(classifier.embeddingSize()).isEqualTo(64);
+      float[] expected = classifier.embeddings(x, 2);
+      FloatBuffer b = ((OnnxTensor) result.get("embedding").orElseThrow()).getFloatBuffer();
+      float[] actual = new float[b.remaining()];
+      b.get(actual);
+      io.densefractal.testing.Close.assertClose("embeddings", actual, expected, 1e-4);
+    }
 
     Path pooled = dir.resolve("r20-embed.onnx");
     r =
