@@ -135,12 +135,22 @@ public final class Trainer {
     RunData data = RunData.open(c);
     Block block = spec.create(data.modelOptions());
     checkRunnable(c, data, block);
+    if (c.initialWeights() != null) {
+      // A damaged file is reported before the run directory exists.
+      Checkpoint.modelWeights(WeightFiles.read(Path.of(c.initialWeights())));
+    }
     // Only now, with model and data known to be usable, does the directory appear.
+    boolean created = !Files.exists(runDir);
     createDirectories(runDir);
     try (RunLock lock = RunLock.acquire(runDir)) {
       refuseExistingRun(runDir); // another process may have finished a run here meanwhile
       RunFiles.clearDeadRun(runDir, out);
       return run(runDir, c, from, stopAfter, new Prepared(data, block));
+    } catch (RuntimeException e) {
+      if (created) {
+        RunFiles.removeIfUnused(runDir);
+      }
+      throw e;
     }
   }
 
