@@ -7,7 +7,7 @@ import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.weights.AtomicFiles;
-import io.densefractal.weights.Npy;
+import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
