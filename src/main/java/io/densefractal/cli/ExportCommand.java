@@ -2,6 +2,7 @@ package io.densefractal.cli;
 
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.TransformSpec;
+import io.densefractal.files.OutputPaths;
 import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.models.AnytimeNetwork;
@@ -196,15 +197,9 @@ final class ExportCommand implements Callable<Integer> {
 
   /** Refuses a target that is one of the inputs: a failed write must never destroy it. */
   private void refuseInput(Path input) {
-    try {
-      if (Files.exists(to) && Files.exists(input) && Files.isSameFile(to, input)) {
-        throw new DenseFractalException(
-            "--to " + to + " is an input of this export; write to another file");
-      }
-    } catch (IOException e) {
-      throw new DenseFractalException("cannot compare " + to + " with " + input + ": " + e, e);
-    }
+    OutputPaths.check(java.util.Map.of("--to", to), java.util.List.of(input));
   }
+
 
   private static List<Path> runFiles(Path dir) {
     List<Path> files = new ArrayList<>();
