@@ -6,13 +6,13 @@ import io.densefractal.bench.BenchConfig;
 import io.densefractal.bench.BenchResult;
 import io.densefractal.bench.StepBenchmark;
 import io.densefractal.models.MemoryFormat;
-import io.densefractal.models.ModelZoo;
 import io.densefractal.recompute.SegmentedNetwork;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bench}: milliseconds per training or inference step, images/s and peak RSS. */
@@ -23,11 +23,7 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = {"-m", "--model"},
-      required = true,
-      description = "Model name.")
-  String model;
+  @Mixin ModelArgs modelArgs;
 
   @Option(names = "--mode", defaultValue = "train", description = "train or infer (default train).")
   String mode;
@@ -37,12 +33,6 @@ final class BenchCommand implements Callable<Integer> {
 
   @Option(names = "--size", description = "Square input size (default: the model's).")
   Integer size;
-
-  @Option(names = "--num-classes", description = "Classifier outputs (default: the model's).")
-  Integer numClasses;
-
-  @Option(names = "--in-channels", description = "Input channels (default: the model's, 3).")
-  Integer inChannels;
 
   @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores).")
   Integer threads;
@@ -106,15 +96,17 @@ final class BenchCommand implements Callable<Integer> {
       System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
       System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     }
-    var m = ModelZoo.get(model);
+    String model = modelArgs.model;
+    var m = modelArgs.spec();
+    var options = modelArgs.options();
     BenchConfig config =
         new BenchConfig(
             model,
             mode,
             batch,
             size == null ? m.inputSize() : size,
-            numClasses == null ? m.defaults().numClasses() : numClasses,
-            inChannels == null ? m.defaults().inChannels() : inChannels,
+            options.numClasses(),
+            options.inChannels(),
             warmup,
             iters,
             memoryEfficient,
