@@ -2,8 +2,8 @@ package io.densefractal.bench;
 
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.MemoryFormat;
-import io.densefractal.models.SegmentedNetwork;
-import io.densefractal.train.RecomputingBackward;
+import io.densefractal.recompute.SegmentedNetwork;
+import io.densefractal.recompute.RecomputingBackward;
 
 /**
  * One benchmark case.

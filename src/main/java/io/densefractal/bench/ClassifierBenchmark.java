@@ -30,7 +30,7 @@ public final class ClassifierBenchmark {
             warmup,
             iters,
             false,
-            io.densefractal.train.RecomputingBackward.Policy.EVERYTHING,
+            io.densefractal.recompute.RecomputingBackward.Policy.EVERYTHING,
             0,
             false,
             column,
