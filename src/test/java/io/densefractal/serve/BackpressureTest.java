@@ -101,7 +101,7 @@ class BackpressureTest {
             4_000_000,
             timeoutMs,
             10_000);
-    return InferenceServer.start(config, new PrintWriter(new StringWriter()), source -> c);
+    return InferenceServer.start(config, new PrintWriter(new StringWriter()), m -> c);
   }
 
   private static CompletableFuture<HttpResponse<String>> send(InferenceServer s, byte[] png) {
