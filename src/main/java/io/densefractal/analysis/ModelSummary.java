@@ -14,7 +14,7 @@ import ai.djl.util.Pair;
 import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
-import io.densefractal.models.SegmentedNetwork;
+import io.densefractal.recompute.SegmentedNetwork;
 import io.densefractal.weights.TorchKeys;
 import java.util.ArrayList;
 import java.util.List;

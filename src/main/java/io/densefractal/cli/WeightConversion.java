@@ -1,16 +1,20 @@
 package io.densefractal.cli;
 
+import io.densefractal.files.OutputPaths;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.WeightFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /** Import and export in one: read any weights, load strictly into the model, write canonically. */
 final class WeightConversion {
   private WeightConversion() {}
 
   static int run(PrintWriter out, ModelArgs modelArgs, Path from, Path to) {
+    OutputPaths.check(Map.of("--to", to), List.of(from));
     try (LoadedModel model = LoadedModel.fromFile(modelArgs.spec(), modelArgs.options(), from)) {
       StateDict sd = model.stateDict();
       WeightFiles.write(sd, to);

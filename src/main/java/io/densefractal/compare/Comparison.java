@@ -6,7 +6,7 @@ import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
-import io.densefractal.models.SegmentedNetwork;
+import io.densefractal.recompute.SegmentedNetwork;
 import io.densefractal.train.Checkpoint;
 import io.densefractal.train.EpochMetrics;
 import io.densefractal.train.EvalResult;

@@ -36,6 +36,28 @@ public interface ImageClassifier extends AutoCloseable {
   float[] logits(float[] images, int n, Integer column);
 
   /**
+   * Length of one embedding: the globally average-pooled features the classifier head reads (the
+   * vector people index).
+   *
+   * @throws io.densefractal.DenseFractalException where this classifier cannot give embeddings
+   */
+  default int embeddingSize() {
+    throw new io.densefractal.DenseFractalException(
+        name() + " on " + engine() + " gives no embeddings");
+  }
+
+  /**
+   * Embeddings of {@code n} images laid out as in {@link #logits}: row-major (n, {@link
+   * #embeddingSize()}).
+   *
+   * @throws io.densefractal.DenseFractalException where this classifier cannot give embeddings
+   */
+  default float[] embeddings(float[] images, int n) {
+    throw new io.densefractal.DenseFractalException(
+        name() + " on " + engine() + " gives no embeddings");
+  }
+
+  /**
    * One decoded image as network input: shorter side resized to the input size (or the spec's
    * resize), centre crop, normalisation — what {@code predict} does to a photo of any size.
    */

@@ -67,6 +67,7 @@ public final class LibtorchClassifier implements ImageClassifier {
               + "x"
               + t.size());
     }
+    FiniteInputs.check(images, n + " input image(s)");
     Block runner = AnytimeNetwork.columnOrWhole(run.block(), column, name());
     try (NDManager scope = run.manager().newSubManager()) {
       NDArray x = scope.create(images, new Shape(n, t.channels(), t.size(), t.size()));

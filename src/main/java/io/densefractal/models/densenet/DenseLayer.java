@@ -11,7 +11,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.densefractal.models.BatchStatistics;
+import io.densefractal.recompute.BatchStatistics;
 import io.densefractal.models.Layers;
 import io.densefractal.models.TorchModule;
 

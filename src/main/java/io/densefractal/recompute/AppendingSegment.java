@@ -1,4 +1,4 @@
-package io.densefractal.models;
+package io.densefractal.recompute;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

@@ -1,4 +1,4 @@
-package io.densefractal.train;
+package io.densefractal.recompute;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -13,13 +13,14 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import io.densefractal.models.AppendingSegment;
-import io.densefractal.models.BatchStatistics;
+import io.densefractal.recompute.AppendingSegment;
+import io.densefractal.recompute.BatchStatistics;
 import io.densefractal.models.Scoped;
-import io.densefractal.models.Segment;
-import io.densefractal.models.SegmentedNetwork;
-import io.densefractal.models.StatisticsReusingSegment;
-import io.densefractal.models.TwoPhaseSegment;
+import io.densefractal.weights.TorchKeys;
+import io.densefractal.recompute.Segment;
+import io.densefractal.recompute.SegmentedNetwork;
+import io.densefractal.recompute.StatisticsReusingSegment;
+import io.densefractal.recompute.TwoPhaseSegment;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -332,10 +333,10 @@ public final class RecomputingBackward {
       Block block, List<Block> excluded) {
     Set<Parameter> skipped = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Block norm : excluded) {
-      skipped.addAll(BatchNormRecalibration.runningStatistics(norm).values());
+      skipped.addAll(runningStatistics(norm));
     }
     List<Pair<NDArray, NDArray>> saved = new ArrayList<>();
-    for (Parameter p : BatchNormRecalibration.runningStatistics(block).values()) {
+    for (Parameter p : runningStatistics(block)) {
       if (skipped.contains(p)) {
         continue;
       }
@@ -343,6 +344,17 @@ public final class RecomputingBackward {
       saved.add(new Pair<>(array, array.duplicate()));
     }
     return saved;
+  }
+
+  /** The running mean and variance parameters of every BatchNorm in {@code block}. */
+  private static List<Parameter> runningStatistics(Block block) {
+    List<Parameter> out = new ArrayList<>();
+    for (Parameter p : TorchKeys.parameters(block).values()) {
+      if (p.getType() == Parameter.Type.RUNNING_MEAN || p.getType() == Parameter.Type.RUNNING_VAR) {
+        out.add(p);
+      }
+    }
+    return out;
   }
 
   private static void restoreRunningStatistics(List<Pair<NDArray, NDArray>> saved) {

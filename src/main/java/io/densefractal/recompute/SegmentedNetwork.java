@@ -1,4 +1,4 @@
-package io.densefractal.models;
+package io.densefractal.recompute;
 
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
@@ -6,7 +6,7 @@ import java.util.List;
 /**
  * A network that can present its forward pass as a chain of {@link Segment}s, so that training can
  * keep only the states between segments and recompute the rest (see {@code
- * io.densefractal.train.RecomputingBackward}). Chaining the segments must compute exactly what the
+ * RecomputingBackward}). Chaining the segments must compute exactly what the
  * block's own forward computes.
  *
  * <p>Memory-efficient training runs the network's tail — the last segments, as many as {@link

@@ -1,4 +1,4 @@
-package io.densefractal.models;
+package io.densefractal.recompute;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
+import io.densefractal.models.Layers;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;

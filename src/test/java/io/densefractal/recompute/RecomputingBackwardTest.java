@@ -1,4 +1,4 @@
-package io.densefractal.train;
+package io.densefractal.recompute;
 
 import static io.densefractal.testing.Close.relativeMaxDiff;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,8 +13,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import io.densefractal.models.Segment;
-import io.densefractal.models.SegmentedNetwork;
+import io.densefractal.recompute.Segment;
+import io.densefractal.recompute.SegmentedNetwork;
 import io.densefractal.models.densenet.DenseNet;
 import io.densefractal.models.densenet.DenseNets;
 import io.densefractal.weights.TorchKeys;

@@ -1,4 +1,4 @@
-package io.densefractal.models;
+package io.densefractal.recompute;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.BatchNorm;
 import ai.djl.training.ParameterStore;
+import io.densefractal.models.Layers;
 import io.densefractal.models.densenet.DenseNet;
 import io.densefractal.models.densenet.DenseNets;
 import java.util.ArrayList;
