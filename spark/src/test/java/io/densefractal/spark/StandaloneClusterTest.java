@@ -81,7 +81,8 @@ class StandaloneClusterTest {
             new JobModel(null, weights.toString(), null, false, null, "libtorch"),
             batch,
             TOP,
-            null),
+            null,
+            false),
         partitions);
   }
 
