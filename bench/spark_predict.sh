@@ -23,27 +23,27 @@ mapfile -t files < <(find "$work/images-$n" -name '*.png' | sort)
 echo "images: ${#files[@]} PNGs (Fashion-MNIST demo subset, 28x28 grey), run: $run"
 
 now() { date +%s.%N; }
-timed() { # label, command...
-  local label="$1" t0 t1
-  shift
+timed() { # label, images, command...
+  local label="$1" images="$2" t0 t1
+  shift 2
   t0="$(now)"
   "$@" >"$work/$label.out" 2>"$work/$label.err" || { echo "$label failed:"; tail -3 "$work/$label.err"; return 1; }
   t1="$(now)"
   printf '%-28s wall %7.1f s  %7.1f images/s   %s\n' "$label" "$(echo "$t1 - $t0" | bc)" \
-    "$(echo "$n / ($t1 - $t0)" | bc -l)" "$(grep -o '[0-9]* images ([0-9]* with an error) in [0-9.]* s, [0-9.]* images/s' "$work/$label.out" || true)"
+    "$(echo "$images / ($t1 - $t0)" | bc -l)" "$(grep -o '[0-9]* images ([0-9]* with an error) in [0-9.]* s, [0-9.]* images/s' "$work/$label.out" || true)"
 }
 
 # Start-up alone (JVM, model load, one image) to separate it from the per-image cost.
-timed predict-1-image "$df" predict --run "$run" --top 5 "${files[0]}"
-timed predict "$df" predict --run "$run" --top 5 "${files[@]}"
-timed spark-local2-batch1 "$df" spark predict --master 'local[2]' --data "$work/images-$n" \
+timed predict-1-image 1 "$df" predict --run "$run" --top 5 "${files[0]}"
+timed predict "$n" "$df" predict --run "$run" --top 5 "${files[@]}"
+timed spark-local2-batch1 "$n" "$df" spark predict --master 'local[2]' --data "$work/images-$n" \
   --out "$work/local-b1.parquet" --overwrite --run "$run" --top 5 --batch 1
-timed spark-local2-batch32 "$df" spark predict --master 'local[2]' --data "$work/images-$n" \
+timed spark-local2-batch32 "$n" "$df" spark predict --master 'local[2]' --data "$work/images-$n" \
   --out "$work/local-b32.parquet" --overwrite --run "$run" --top 5 --batch 32
 
 export SPARK_CLUSTER_DIR="$work/cluster" SPARK_MASTER_PORT="${SPARK_MASTER_PORT:-17077}"
 trap '"$here/bench/spark-cluster.sh" stop' EXIT
 "$here/bench/spark-cluster.sh" start >/dev/null
-timed spark-cluster2x1-batch32 "$df" spark predict --master "spark://127.0.0.1:$SPARK_MASTER_PORT" \
+timed spark-cluster2x1-batch32 "$n" "$df" spark predict --master "spark://127.0.0.1:$SPARK_MASTER_PORT" \
   --data "$work/images-$n" --out "$work/cluster-b32.parquet" --overwrite --run "$run" --top 5 \
   --batch 32 --conf spark.executor.memory=1g
