@@ -42,10 +42,15 @@ public record BenchConfig(
     boolean versusStandard) {
   public BenchConfig {
     if (!mode.equals("train") && !mode.equals("infer")) {
-      throw new ConfigException("mode must be train or infer, got '" + mode + "'");
+      throw new ConfigException("--mode must be train or infer, got '" + mode + "'");
     }
-    if (batch < 1 || size < 1 || iters < 1 || warmup < 0 || inChannels < 1) {
-      throw new ConfigException("batch, size, channels and iters must be >= 1 and warmup >= 0");
+    positive("--batch", batch);
+    positive("--size", size);
+    positive("--iters", iters);
+    positive("--in-channels", inChannels);
+    positive("--num-classes", numClasses);
+    if (warmup < 0) {
+      throw new ConfigException("--warmup must be 0 or more, got " + warmup);
     }
     if (foldBatchNorm && !mode.equals("infer")) {
       throw new ConfigException("--fold-bn only applies to --mode infer");
@@ -62,6 +67,12 @@ public record BenchConfig(
     }
     if (versusStandard && !memoryEfficient) {
       throw new ConfigException("--versus-standard compares --memory-efficient steps; add it");
+    }
+  }
+
+  private static void positive(String flag, int value) {
+    if (value < 1) {
+      throw new ConfigException(flag + " must be at least 1, got " + value);
     }
   }
 }

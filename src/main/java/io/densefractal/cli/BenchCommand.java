@@ -2,17 +2,26 @@ package io.densefractal.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import io.densefractal.UsageException;
+import io.densefractal.analysis.MemoryGuard;
 import io.densefractal.bench.BenchConfig;
 import io.densefractal.bench.BenchResult;
 import io.densefractal.bench.StepBenchmark;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
+import io.densefractal.DenseFractalException;
+import io.densefractal.bench.ClassifierBenchmark;
+import io.densefractal.inference.Engine;
 import io.densefractal.models.MemoryFormat;
+import io.densefractal.models.ModelOptions;
+import io.densefractal.models.ModelZoo;
 import io.densefractal.recompute.SegmentedNetwork;
+import io.densefractal.onnx.OnnxClassifier;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bench}: milliseconds per training or inference step, images/s and peak RSS. */
@@ -23,7 +32,31 @@ import picocli.CommandLine.Option;
 final class BenchCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Mixin ModelArgs modelArgs;
+  @Option(
+      names = {"-m", "--model"},
+      description = "Model name (libtorch; with --engine onnxruntime the file names it).")
+  String model;
+
+  @Option(
+      names = "--engine",
+      paramLabel = "libtorch|onnxruntime",
+      converter = EngineArgs.EngineConverter.class,
+      description =
+          "With --mode infer: libtorch (the zoo model, random weights) or onnxruntime (the"
+              + " --weights .onnx file). Default libtorch; onnxruntime for an .onnx --weights.")
+  Engine engine;
+
+  @Option(
+      names = "--weights",
+      description = "With --engine onnxruntime: the .onnx model to time (from export or torch).")
+  Path weights;
+
+  @Option(
+      names = "--graph-optimization",
+      description =
+          "With --engine onnxruntime: ONNX Runtime's graph optimisation, NO_OPT, BASIC_OPT,"
+              + " EXTENDED_OPT or ALL_OPT (default ALL_OPT, the fastest measured).")
+  OptLevel graphOptimization = OnnxClassifier.DEFAULT_OPTIMIZATION;
 
   @Option(names = "--mode", defaultValue = "train", description = "train or infer (default train).")
   String mode;
@@ -34,7 +67,13 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--size", description = "Square input size (default: the model's).")
   Integer size;
 
-  @Option(names = "--threads", description = "libtorch intra-op threads (default: all cores).")
+  @Option(names = "--num-classes", description = "Classifier outputs (default: the model's).")
+  Integer numClasses;
+
+  @Option(names = "--in-channels", description = "Input channels (default: the model's, 3).")
+  Integer inChannels;
+
+  @Option(names = "--threads", description = "Intra-op threads (default: all cores).")
   Integer threads;
 
   @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps (default 2).")
@@ -91,22 +130,38 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (threads != null && threads < 1) {
+      throw new UsageException("--threads must be at least 1, got " + threads);
+    }
+    Engine e =
+        engine != null
+            ? engine
+            : OnnxClassifier.isOnnxFile(weights) ? Engine.ONNXRUNTIME : Engine.LIBTORCH;
+    if (e == Engine.ONNXRUNTIME) {
+      return benchOnnx();
+    }
+    if (model == null) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "bench needs --model");
+    }
+    if (weights != null) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--weights is for --engine onnxruntime; libtorch benchmarks random weights");
+    }
     if (threads != null) {
       // Read once when the engine starts, which has not happened yet in this process.
       System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
       System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     }
-    String model = modelArgs.model;
-    var m = modelArgs.spec();
-    var options = modelArgs.options();
+    var m = ModelZoo.get(model);
     BenchConfig config =
         new BenchConfig(
             model,
             mode,
             batch,
             size == null ? m.inputSize() : size,
-            options.numClasses(),
-            options.inChannels(),
+            numClasses == null ? m.defaults().numClasses() : numClasses,
+            inChannels == null ? m.defaults().inChannels() : inChannels,
             warmup,
             iters,
             memoryEfficient,
@@ -115,14 +170,71 @@ final class BenchCommand implements Callable<Integer> {
             column,
             memoryFormat,
             versusStandard);
-    BenchResult r = StepBenchmark.run(config);
+    MemoryGuard.require(
+        m,
+        new ModelOptions(config.numClasses(), config.inChannels()),
+        config.size(),
+        batch,
+        mode.equals("infer")
+            ? MemoryGuard.Work.INFER
+            : memoryEfficient
+                ? MemoryGuard.Work.TRAIN_MEMORY_EFFICIENT
+                : MemoryGuard.Work.TRAIN,
+        String.format(
+            Locale.ROOT,
+            "%s of --batch %d of %s at %dx%d",
+            mode,
+            batch,
+            model,
+            config.size(),
+            config.size()));
+    return print(StepBenchmark.run(config), "libtorch");
+  }
+
+  /** ONNX Runtime: eval forwards of the --weights .onnx graph on random images. */
+  private int benchOnnx() {
+    if (!mode.equals("infer")) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--engine onnxruntime benchmarks --mode infer only");
+    }
+    if (weights == null || !OnnxClassifier.isOnnxFile(weights)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--engine onnxruntime needs --weights FILE.onnx (densefractal export ... --to FILE.onnx"
+              + " makes one)");
+    }
+    if (memoryEfficient || foldBatchNorm || versusStandard || size != null
+        || numClasses != null || inChannels != null || memoryFormat != MemoryFormat.AUTO) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--engine onnxruntime takes the input size, classes and layout from the .onnx file;"
+              + " drop the libtorch-only options");
+    }
+    int t = threads == null ? 0 : threads;
+    try (OnnxClassifier classifier =
+        OnnxClassifier.open(weights, model, null, t, graphOptimization, true)) {
+      if (column != null && column != classifier.exportedColumn()) {
+        throw new DenseFractalException(
+            weights + " is a whole-network export, which cannot run column " + column
+                + " alone; `densefractal export --column " + column + "` makes one");
+      }
+      Integer c = column;
+      return print(ClassifierBenchmark.run(classifier, batch, warmup, iters, c, t), "onnxruntime");
+    }
+  }
+
+  private int print(BenchResult r, String engineName) {
     PrintWriter out = spec.commandLine().getOut();
+    String model = r.config().model();
+    Integer column = r.config().column();
+    int batch = r.config().batch();
     if (json) {
       JsonObject o = new JsonObject();
       o.addProperty("model", model);
+      o.addProperty("engine", engineName);
       o.addProperty("mode", mode);
       o.addProperty("batch", batch);
-      o.addProperty("size", config.size());
+      o.addProperty("size", r.config().size());
       o.addProperty("threads", r.threads());
       o.addProperty("memory_efficient", memoryEfficient);
       o.addProperty("fold_bn", foldBatchNorm);
@@ -146,17 +258,18 @@ final class BenchCommand implements Callable<Integer> {
     } else {
       out.printf(
           Locale.ROOT,
-          "%s %s%s batch %d, %dx%d, %d threads: median %.1f ms (min %.1f, max %.1f),"
+          "%s %s %s%s batch %d, %dx%d, %d threads: median %.1f ms (min %.1f, max %.1f),"
               + " %.1f images/s, peak RSS %d MB%n",
           model,
+          engineName,
           mode,
           (memoryEfficient ? " (memory-efficient)" : "")
               + (foldBatchNorm ? " (BatchNorm folded)" : "")
               + (column != null ? " (column " + column + ")" : "")
               + (memoryFormat != MemoryFormat.AUTO ? " (" + memoryFormat + ")" : ""),
           batch,
-          config.size(),
-          config.size(),
+          r.config().size(),
+          r.config().size(),
           r.threads(),
           r.medianMs(),
           r.minMs(),

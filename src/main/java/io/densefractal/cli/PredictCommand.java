@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,6 +26,7 @@ import picocli.CommandLine.Parameters;
       "  predict --run runs/demo-... shirt.png boot.jpg",
       "  predict --model resnet50 --pretrained cat.jpg",
       "  predict --weights runs/r20/checkpoint-best.safetensors shirt.png",
+      "  predict --weights resnet50.onnx cat.jpg          (ONNX Runtime; ours or torch.onnx.export's)",
       "  predict --model resnet20_cifar --weights w.safetensors --data cifar10 plane.png"
     })
 final class PredictCommand implements Callable<Integer> {
@@ -38,7 +40,10 @@ final class PredictCommand implements Callable<Integer> {
       description = "Model name, with --pretrained, or with --weights (unless the file names it).")
   String model;
 
-  @Option(names = "--weights", description = "Weights file (.pth/.safetensors).")
+  @Option(
+      names = "--weights",
+      description =
+          "Weights file (.pth/.safetensors), or an .onnx model (ours or torch.onnx.export's).")
   Path weights;
 
   @Option(
@@ -56,6 +61,8 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--column", description = "Only column i of a FractalNet.")
   Integer column;
 
+  @Mixin EngineArgs engineArgs;
+
   @Option(names = "--top", description = "Classes per image (default 5).")
   int top = 5;
 
@@ -70,7 +77,8 @@ final class PredictCommand implements Callable<Integer> {
           spec.commandLine(), "--top must be at least 1, got " + top);
     }
     ModelSource source = new ModelSource(run, weights, model, pretrained, data);
-    try (ImageClassifier classifier = Classifiers.open(source)) {
+    int threads = engineArgs.threads(spec.commandLine());
+    try (ImageClassifier classifier = Classifiers.open(source, engineArgs.engine, threads)) {
       int channels = classifier.transforms().channels();
       for (Path image : images) {
         float[] x = classifier.preprocess(ImageFiles.read(image, channels));

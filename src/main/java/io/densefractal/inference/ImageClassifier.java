@@ -36,6 +36,18 @@ public interface ImageClassifier extends AutoCloseable {
   float[] logits(float[] images, int n, Integer column);
 
   /**
+   * D: the length of an embedding, the globally pooled last feature map the classifier reads (the
+   * "include_top=False + global pool" vector).
+   */
+  int embeddingSize();
+
+  /**
+   * Eval-mode embeddings of {@code n} images laid out as for {@link #logits}; row-major (n, {@link
+   * #embeddingSize()}).
+   */
+  float[] embeddings(float[] images, int n);
+
+  /**
    * One decoded image as network input: shorter side resized to the input size (or the spec's
    * resize), centre crop, normalisation — what {@code predict} does to a photo of any size.
    */

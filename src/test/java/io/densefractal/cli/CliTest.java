@@ -312,7 +312,7 @@ class CliTest {
             input.toString(),
             "--output",
             dir.resolve("y.npy").toString());
-    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.code()).isEqualTo(2); // --column's value: a usage error
     assertThat(bad.err()).contains("1..3").hasLineCount(1);
   }
 
@@ -327,7 +327,7 @@ class CliTest {
   @Test
   void failuresExitWith1AndOneClearLine() throws Exception {
     Result unknown = run("summary", "resnet51");
-    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.code()).isEqualTo(2); // a model name is a usage error
     assertThat(unknown.err()).startsWith("error: unknown model 'resnet51'").hasLineCount(1);
 
     Result missing =

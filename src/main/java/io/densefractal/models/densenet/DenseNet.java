@@ -13,6 +13,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import ai.djl.util.PairList;
+import io.densefractal.models.FeatureNetwork;
 import io.densefractal.models.Layers;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.NamedSequential;
@@ -34,7 +35,7 @@ import java.util.List;
  * torchvision's: {@code features.denseblock1.denselayer1.norm1.weight}, {@code
  * features.transition1.conv.weight}, {@code features.norm5.bias}, {@code classifier.weight}.
  */
-public final class DenseNet extends TorchModule implements RegularizedNetwork {
+public final class DenseNet extends TorchModule implements RegularizedNetwork, FeatureNetwork {
   private static final String FEATURES = "features";
   private final DenseNetConfig config;
   private final MemoryFormat memoryFormat;
@@ -46,6 +47,7 @@ public final class DenseNet extends TorchModule implements RegularizedNetwork {
   private final Block norm5;
   private final Block pool;
   private final Block classifier;
+  private final int featureChannels;
 
   public DenseNet(DenseNetConfig config) {
     this(config, MemoryFormat.AUTO);
@@ -91,6 +93,7 @@ public final class DenseNet extends TorchModule implements RegularizedNetwork {
     norm5 = Layers.batchNorm();
     features.add("norm5", norm5);
     module(FEATURES, features);
+    featureChannels = channels;
     pool = Pool.globalAvgPool2dBlock();
     classifier = module("classifier", Layers.linear(channels, config.numClasses()));
     // torchvision: nn.init.constant_(classifier.bias, 0)
@@ -152,6 +155,18 @@ public final class DenseNet extends TorchModule implements RegularizedNetwork {
         callScoped(features, ps, memoryFormat.apply(inputs.singletonOrThrow(), training), training);
     x = Scoped.apply(x, in -> head(ps, in, training));
     return new NDList(x);
+  }
+
+  @Override
+  public int featureChannels() {
+    return featureChannels;
+  }
+
+  /** norm5's output after the ReLU: the map the classifier's global pooling reads. */
+  @Override
+  public NDArray features(ParameterStore ps, NDArray x) {
+    NDArray normalized = callScoped(features, ps, memoryFormat.apply(x, false), false);
+    return Scoped.apply(normalized, Activation::relu);
   }
 
   @Override
