@@ -3,7 +3,6 @@ package io.densefractal.bench;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.recompute.SegmentedNetwork;
-import io.densefractal.recompute.RecomputingBackward;
 
 /**
  * One benchmark case.
@@ -18,7 +17,6 @@ import io.densefractal.recompute.RecomputingBackward;
  * @param warmup untimed steps first
  * @param iters timed steps
  * @param memoryEfficient train by recomputation (models that are segmented, e.g. DenseNet)
- * @param recompute what memory-efficient training recomputes
  * @param tailBudget memory-efficient training: the last segments run with their graph, up to this
  *     multiple of the largest segment input ({@link SegmentedNetwork#DEFAULT_TAIL_BUDGET})
  * @param foldBatchNorm infer with conv + BatchNorm pairs folded (models that support it)
@@ -37,7 +35,6 @@ public record BenchConfig(
     int warmup,
     int iters,
     boolean memoryEfficient,
-    RecomputingBackward.Policy recompute,
     double tailBudget,
     boolean foldBatchNorm,
     Integer column,
@@ -45,10 +42,15 @@ public record BenchConfig(
     boolean versusStandard) {
   public BenchConfig {
     if (!mode.equals("train") && !mode.equals("infer")) {
-      throw new ConfigException("mode must be train or infer, got '" + mode + "'");
+      throw new ConfigException("--mode must be train or infer, got '" + mode + "'");
     }
-    if (batch < 1 || size < 1 || iters < 1 || warmup < 0 || inChannels < 1) {
-      throw new ConfigException("batch, size, channels and iters must be >= 1 and warmup >= 0");
+    positive("--batch", batch);
+    positive("--size", size);
+    positive("--iters", iters);
+    positive("--in-channels", inChannels);
+    positive("--num-classes", numClasses);
+    if (warmup < 0) {
+      throw new ConfigException("--warmup must be 0 or more, got " + warmup);
     }
     if (foldBatchNorm && !mode.equals("infer")) {
       throw new ConfigException("--fold-bn only applies to --mode infer");
@@ -65,6 +67,12 @@ public record BenchConfig(
     }
     if (versusStandard && !memoryEfficient) {
       throw new ConfigException("--versus-standard compares --memory-efficient steps; add it");
+    }
+  }
+
+  private static void positive(String flag, int value) {
+    if (value < 1) {
+      throw new ConfigException(flag + " must be at least 1, got " + value);
     }
   }
 }

@@ -2,6 +2,8 @@ package io.densefractal.cli;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import io.densefractal.UsageException;
+import io.densefractal.analysis.MemoryGuard;
 import io.densefractal.bench.BenchConfig;
 import io.densefractal.bench.BenchResult;
 import io.densefractal.bench.StepBenchmark;
@@ -10,10 +12,10 @@ import io.densefractal.DenseFractalException;
 import io.densefractal.bench.ClassifierBenchmark;
 import io.densefractal.inference.Engine;
 import io.densefractal.models.MemoryFormat;
+import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelZoo;
-import io.densefractal.onnx.OnnxClassifier;
-import io.densefractal.recompute.RecomputingBackward;
 import io.densefractal.recompute.SegmentedNetwork;
+import io.densefractal.onnx.OnnxClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -86,14 +88,6 @@ final class BenchCommand implements Callable<Integer> {
   boolean memoryEfficient;
 
   @Option(
-      names = "--recompute",
-      defaultValue = "EVERYTHING",
-      description =
-          "With --memory-efficient: EVERYTHING (least memory) or FIRST_PHASE (torchvision's:"
-              + " recompute only concat+BN+ReLU+1x1, faster, more memory). Default EVERYTHING.")
-  RecomputingBackward.Policy recompute;
-
-  @Option(
       names = "--tail-budget",
       description =
           "With --memory-efficient: run the last segments with their graph instead of"
@@ -137,8 +131,7 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (threads != null && threads < 1) {
-      throw new CommandLine.ParameterException(
-          spec.commandLine(), "--threads must be at least 1, got " + threads);
+      throw new UsageException("--threads must be at least 1, got " + threads);
     }
     Engine e =
         engine != null
@@ -172,12 +165,29 @@ final class BenchCommand implements Callable<Integer> {
             warmup,
             iters,
             memoryEfficient,
-            recompute,
             tailBudget,
             foldBatchNorm,
             column,
             memoryFormat,
             versusStandard);
+    MemoryGuard.require(
+        m,
+        new ModelOptions(config.numClasses(), config.inChannels()),
+        config.size(),
+        batch,
+        mode.equals("infer")
+            ? MemoryGuard.Work.INFER
+            : memoryEfficient
+                ? MemoryGuard.Work.TRAIN_MEMORY_EFFICIENT
+                : MemoryGuard.Work.TRAIN,
+        String.format(
+            Locale.ROOT,
+            "%s of --batch %d of %s at %dx%d",
+            mode,
+            batch,
+            model,
+            config.size(),
+            config.size()));
     return print(StepBenchmark.run(config), "libtorch");
   }
 
@@ -233,7 +243,6 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("column", column);
       }
       if (memoryEfficient) {
-        o.addProperty("recompute", recompute.name());
         o.addProperty("tail_budget", tailBudget);
       }
       o.addProperty("median_ms", r.medianMs());
@@ -254,7 +263,7 @@ final class BenchCommand implements Callable<Integer> {
           model,
           engineName,
           mode,
-          (memoryEfficient ? " (memory-efficient, recompute " + recompute + ")" : "")
+          (memoryEfficient ? " (memory-efficient)" : "")
               + (foldBatchNorm ? " (BatchNorm folded)" : "")
               + (column != null ? " (column " + column + ")" : "")
               + (memoryFormat != MemoryFormat.AUTO ? " (" + memoryFormat + ")" : ""),

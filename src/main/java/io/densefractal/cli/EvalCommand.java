@@ -3,6 +3,7 @@ package io.densefractal.cli;
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.DataSplits;
 import io.densefractal.data.Datasets;
+import io.densefractal.files.OutputPaths;
 import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.Engine;
 import io.densefractal.onnx.OnnxClassifier;
@@ -12,7 +13,9 @@ import io.densefractal.train.Plots;
 import io.densefractal.train.TrainedRun;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -87,6 +90,13 @@ final class EvalCommand implements Callable<Integer> {
     if (threads > 0) {
       Classifiers.useLibtorchThreads(threads);
     }
+    Path png = confusion != null ? confusion : run.resolve("eval-confusion.png");
+    // The run's own files (checkpoints, logs) are never overwritten, whichever is evaluated.
+    OutputPaths.check(
+        Map.of("--confusion", png),
+        OutputPaths.filesIn(run).stream()
+            .filter(f -> !f.getFileName().toString().equals("eval-confusion.png"))
+            .toList());
     try (TrainedRun trained = TrainedRun.open(run, !last)) {
       if (recalibrate != null) {
         int images = trained.recalibrateBatchNorm(recalibrate);
@@ -102,7 +112,7 @@ final class EvalCommand implements Callable<Integer> {
           trained.config().dataset(),
           r.count(),
           last ? "last" : "best");
-      print(out, r, confusion != null ? confusion : run.resolve("eval-confusion.png"));
+      print(out, r, png);
     }
     return 0;
   }
@@ -121,6 +131,13 @@ final class EvalCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--recalibrate-bn and --last need a run (--run), not an .onnx file");
     }
+    Path png =
+        confusion != null
+            ? confusion
+            : weights.resolveSibling(
+                weights.getFileName().toString().replaceFirst("(?i)\\.onnx$", "")
+                    + "-confusion.png");
+    OutputPaths.check(Map.of("--confusion", png), List.of(weights));
     try (OnnxClassifier classifier = OnnxClassifier.open(weights, null, data, threads)) {
       String dataset = data != null ? data : classifier.dataset();
       if (dataset == null || dataset.equals("imagenet")) {
@@ -149,12 +166,6 @@ final class EvalCommand implements Callable<Integer> {
           dataset,
           r.count(),
           weights);
-      Path png =
-          confusion != null
-              ? confusion
-              : weights.resolveSibling(
-                  weights.getFileName().toString().replaceFirst("(?i)\\.onnx$", "")
-                      + "-confusion.png");
       print(out, r, png);
     }
     return 0;

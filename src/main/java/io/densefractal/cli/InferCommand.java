@@ -2,21 +2,29 @@ package io.densefractal.cli;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.densefractal.DenseFractalException;
+import io.densefractal.UsageException;
+import io.densefractal.analysis.MemoryGuard;
+import io.densefractal.files.OutputPaths;
 import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.Engine;
+import io.densefractal.inference.FiniteInputs;
 import io.densefractal.inference.TopK;
 import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.onnx.OnnxClassifier;
-import io.densefractal.weights.NDArrays;
-import io.densefractal.weights.Npy;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.block.NDArrays;
+import io.densefractal.weights.npy.Npy;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -79,9 +87,20 @@ final class InferCommand implements Callable<Integer> {
   @Option(names = "--top", description = "Print the top-K classes per image (default 0: none).")
   int top;
 
+  /** Images per libtorch forward: bounds the activations whatever the size of the input file. */
+  static final int CHUNK = 64;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
+    if (top < 0) {
+      throw new UsageException("--top must be 0 (none) or more, got " + top);
+    }
+    List<Path> inputs = new ArrayList<>(List.of(input));
+    if (weights != null) {
+      inputs.add(weights);
+    }
+    OutputPaths.check(Map.of("--output", output), inputs);
     Tensor x = Npy.read(input);
     if (!x.dtype().isFloatingPoint()) {
       throw new DenseFractalException(input + " holds " + x.dtype() + "; infer needs float images");
@@ -93,6 +112,12 @@ final class InferCommand implements Callable<Integer> {
       throw new DenseFractalException(
           input + " has shape " + Arrays.toString(shape) + "; expected (N, C, H, W) or (C, H, W)");
     }
+    if (shape[0] < 1 || shape[1] < 1 || shape[2] < 1 || shape[3] < 1) {
+      throw new DenseFractalException(
+          input + " has shape " + Arrays.toString(shape) + ": no images to infer");
+    }
+    float[] values = x.toFloatArray();
+    FiniteInputs.check(values, input.toString());
     int threads = engineArgs.threads(spec.commandLine());
     Engine engine =
         engineArgs.engine != null
@@ -113,6 +138,15 @@ final class InferCommand implements Callable<Integer> {
     }
     var modelSpec = ModelZoo.get(model);
     var options = ModelArgs.options(modelSpec, numClasses, inChannels);
+    long n = shape[0];
+    int perImage = (int) (shape[1] * shape[2] * shape[3]);
+    MemoryGuard.require(
+        modelSpec,
+        options,
+        (int) Math.max(shape[2], shape[3]),
+        Math.min(n, CHUNK),
+        MemoryGuard.Work.INFER,
+        "inference of " + model + " on " + shape[2] + "x" + shape[3] + " images");
     try (LoadedModel model =
             weights == null
                 ? LoadedModel.random(modelSpec, options, seed)
@@ -125,20 +159,34 @@ final class InferCommand implements Callable<Integer> {
         }
         folding.foldBatchNorm();
       }
-      NDArray images = NDArrays.toFloat32(x, batch).reshape(shape);
-      NDArray logits =
-          model.predict(
-              images, AnytimeNetwork.columnOrWhole(model.block, column, model.spec.name()));
-      Npy.write(NDArrays.toTensor(logits), output);
+      var runner = AnytimeNetwork.columnOrWhole(model.block, column, model.spec.name());
+      float[] logits = null;
+      int classes = 0;
+      for (long from = 0; from < n; from += CHUNK) {
+        int count = (int) Math.min(CHUNK, n - from);
+        try (NDManager scope = batch.newSubManager()) {
+          float[] chunk =
+              Arrays.copyOfRange(
+                  values, (int) (from * perImage), (int) ((from + count) * perImage));
+          NDArray images = scope.create(chunk, new Shape(count, shape[1], shape[2], shape[3]));
+          float[] part = model.predict(images, runner).toFloatArray();
+          if (logits == null) {
+            classes = part.length / count;
+            logits = new float[Math.multiplyExact((int) n, classes)];
+          }
+          System.arraycopy(part, 0, logits, (int) (from * classes), part.length);
+        }
+      }
+      Npy.write(Tensor.ofFloats(new long[] {n, classes}, logits), output);
       out.printf(
           Locale.ROOT,
           "%s: logits %s written to %s (weights: %s)%n",
           model.spec.name(),
-          logits.getShape(),
+          new Shape(n, classes),
           output,
           weights == null ? "random, seed " + seed : weights);
       if (top > 0) {
-        printTop(out, logits, top);
+        printTop(out, logits, classes, top);
       }
     }
     return 0;

@@ -1,10 +1,6 @@
 package io.densefractal.cli;
 
-import io.densefractal.DenseFractalException;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -29,6 +25,7 @@ import picocli.CommandLine.Command;
       EmbedCommand.class,
       CompareCommand.class,
       BenchCommand.class,
+      ServeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {
@@ -47,39 +44,55 @@ public final class Main implements Runnable {
 
   /** Runs the CLI with the given streams and returns the exit code (used by tests too). */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new Main());
-    cli.setOut(out);
-    cli.setErr(err);
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          commandLine.getErr().println("error: " + oneLine(e));
-          if (System.getenv("DENSEFRACTAL_DEBUG") != null) {
-            e.printStackTrace(commandLine.getErr());
-          }
-          commandLine.getErr().flush();
-          return EXIT_FAILURE;
-        });
-    return cli.execute(args);
+    int code;
+    try {
+      CommandLine cli = new CommandLine(new Main());
+      cli.setOut(out);
+      cli.setErr(err);
+      // An argument such as @/etc/passwd is a value, never a file of arguments to expand.
+      cli.setExpandAtFiles(false);
+      cli.setParameterExceptionHandler(Main::usageError);
+      cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));
+      code = cli.execute(args);
+    } catch (Throwable e) { // Errors (out of memory) pass picocli's handlers by
+      code = report(e, err);
+    }
+    if (code == 0 && out.checkError()) {
+      // e.g. stdout redirected to a full device: the results were not delivered.
+      err.println("error: could not write the results to standard output (device full or closed)");
+      err.flush();
+      code = EXIT_FAILURE;
+    }
+    return code;
+  }
+
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    PrintWriter err = e.getCommandLine().getErr();
+    String command = e.getCommandLine().getCommandName();
+    String help =
+        e.getCommandLine().getParent() == null
+            ? "densefractal --help"
+            : "densefractal " + command + " --help";
+    err.println("error: " + Failures.oneLine(e) + " (see `" + help + "`)");
+    if (System.getenv("DENSEFRACTAL_DEBUG") != null) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return Failures.USAGE;
+  }
+
+  private static int report(Throwable e, PrintWriter err) {
+    err.println("error: " + Failures.oneLine(e));
+    if (System.getenv("DENSEFRACTAL_DEBUG") != null) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    return Failures.exitCode(e);
   }
 
   /** A user-facing single line for any failure. */
   static String oneLine(Throwable e) {
-    Throwable t = e;
-    if (t instanceof UncheckedIOException u) {
-      t = u.getCause();
-    }
-    String message;
-    if (t instanceof DenseFractalException) {
-      message = t.getMessage();
-    } else if (t instanceof NoSuchFileException) {
-      message = "no such file: " + t.getMessage();
-    } else if (t instanceof IOException) {
-      message = "I/O error: " + t.getMessage();
-    } else {
-      message =
-          t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
-    }
-    return message.replace('\n', ' ');
+    return Failures.oneLine(e);
   }
 
   /** Reads the version from the jar manifest. */

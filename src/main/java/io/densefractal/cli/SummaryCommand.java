@@ -3,6 +3,7 @@ package io.densefractal.cli;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.densefractal.analysis.MemoryGuard;
 import io.densefractal.analysis.ModelSummary;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
@@ -55,7 +56,10 @@ final class SummaryCommand implements Callable<Integer> {
     } else {
       ModelSpec m = ModelZoo.get(model);
       ModelOptions o = ModelArgs.options(m, numClasses, inChannels);
-      ModelSummary s = ModelSummary.of(m, o, size == null ? m.inputSize() : size);
+      int s0 = size == null ? m.inputSize() : size;
+      MemoryGuard.require(
+          m, o, s0, 1, MemoryGuard.Work.SUMMARY, "the summary of " + model + " at " + s0 + "x" + s0);
+      ModelSummary s = ModelSummary.of(m, o, s0);
       out.print(json ? toJson(s) + "\n" : s.toTable());
     }
     out.flush();
@@ -77,6 +81,10 @@ final class SummaryCommand implements Callable<Integer> {
     }
     for (ModelSpec m : ModelZoo.all()) {
       int s = size == null ? m.inputSize() : size;
+      if (size != null) {
+        MemoryGuard.require(
+            m, m.defaults(), s, 1, MemoryGuard.Work.SUMMARY, m.name() + " at " + s + "x" + s);
+      }
       ModelSummary summary = ModelSummary.of(m, m.defaults(), s);
       if (json) {
         JsonObject o = new JsonObject();

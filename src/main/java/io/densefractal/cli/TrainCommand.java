@@ -1,6 +1,6 @@
 package io.densefractal.cli;
 
-import io.densefractal.DenseFractalException;
+import io.densefractal.UsageException;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
@@ -11,6 +11,7 @@ import io.densefractal.train.TrainResult;
 import io.densefractal.train.Trainer;
 import io.densefractal.weights.PretrainedWeights;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -161,15 +162,33 @@ final class TrainCommand implements Callable<Integer> {
               .initialWeights(initialWeights())
               .build();
       Path runDir = out != null ? out : Path.of("runs", model + "-" + Path.of(data).getFileName());
+      checkRunDirectory(runDir);
       result = trainer.start(config, runDir);
     }
     printResult(console, result);
     return 0;
   }
 
+  /** The run directory must not be a file, nor lie inside the image folder it trains on. */
+  private void checkRunDirectory(Path runDir) {
+    if (Files.exists(runDir) && !Files.isDirectory(runDir)) {
+      throw new UsageException("--out " + runDir + " is a file; give a directory");
+    }
+    Path folder = Path.of(data);
+    if (Files.isDirectory(folder)
+        && runDir.toAbsolutePath().normalize().startsWith(folder.toAbsolutePath().normalize())) {
+      throw new UsageException(
+          "--out "
+              + runDir
+              + " lies inside the image folder "
+              + data
+              + " (it would become a class); choose a directory outside it");
+    }
+  }
+
   private String initialWeights() {
     if (pretrained && weights != null) {
-      throw new DenseFractalException("give --pretrained or --weights, not both");
+      throw new UsageException("give --pretrained or --weights, not both");
     }
     if (pretrained) {
       return PretrainedWeights.fetch(model).toString();

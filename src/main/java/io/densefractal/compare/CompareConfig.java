@@ -1,6 +1,7 @@
 package io.densefractal.compare;
 
 import io.densefractal.models.ConfigException;
+import io.densefractal.models.ModelZoo;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -36,6 +37,8 @@ public record CompareConfig(
     if (models.isEmpty()) {
       throw new ConfigException("compare needs at least one model");
     }
+    // Every name checked before the first model trains for hours.
+    models.forEach(ModelZoo::get);
     if (models.stream().distinct().count() != models.size()) {
       throw new ConfigException("a model is listed twice: " + models);
     }

@@ -7,7 +7,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -81,11 +84,11 @@ public final class ImageFiles {
       Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
       if (readers == null || !readers.hasNext()) {
         throw new DatasetFormatException(
-            "cannot decode image " + name + ": not a JPEG or PNG file; remove it from the folder");
+            "cannot decode image " + name + ": not a JPEG or PNG file; replace or remove it");
       }
       ImageReader reader = readers.next();
       try {
-        reader.setInput(in, true, true);
+        reader.setInput(in, true, false);
         long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
         if (pixels > maxPixels) {
           throw new DatasetFormatException(
@@ -99,7 +102,20 @@ public final class ImageFiles {
                   + maxPixels
                   + " allowed; shrink it first");
         }
-        return reader.read(0);
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        BufferedImage image =
+            CmykJpeg.isCmyk(reader) ? CmykJpeg.read(reader, name) : reader.read(0);
+        for (String w : warnings) {
+          // libjpeg fills a cut-off scan with grey and only warns; PIL raises "image file is
+          // truncated" (ImageFile.LOAD_TRUNCATED_IMAGES is off by default), and so do we.
+          String lower = w.toLowerCase(Locale.ROOT);
+          if (lower.contains("truncated") || lower.contains("premature end")) {
+            throw new DatasetFormatException(
+                "image " + name + " is truncated (" + w + "); replace it with a complete file");
+          }
+        }
+        return image;
       } finally {
         reader.dispose();
       }
@@ -109,7 +125,11 @@ public final class ImageFiles {
       }
       // Decoders signal damaged data with all kinds of runtime exceptions too.
       throw new DatasetFormatException(
-          "cannot decode image " + name + ": " + e + "; the file is damaged, remove or replace it",
+          "cannot decode image "
+              + name
+              + ": "
+              + (e.getMessage() == null ? "damaged data" : e.getMessage())
+              + "; the file is damaged or truncated, replace it",
           e);
     }
   }

@@ -1,9 +1,12 @@
 package io.densefractal.models;
 
-import io.densefractal.DenseFractalException;
+import io.densefractal.UsageException;
 
-/** A model configuration is invalid (growth rate 0, unknown model name, ...). */
-public class ConfigException extends DenseFractalException {
+/**
+ * A model or run configuration is invalid (growth rate 0, unknown model name, ...): a usage error,
+ * since every such value comes from the user.
+ */
+public class ConfigException extends UsageException {
   private static final long serialVersionUID = 1L;
 
   public ConfigException(String message) {

@@ -51,7 +51,7 @@ public record Recipe(
       try {
         return valueOf(s.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException("unknown schedule '" + s + "' (use step, multistep or cosine)");
+        throw new ConfigException("--schedule: unknown schedule '" + s + "' (use step, multistep or cosine)");
       }
     }
   }
@@ -63,23 +63,23 @@ public record Recipe(
   public Recipe {
     milestoneFractions = List.copyOf(milestoneFractions);
     if (epochs < 1) {
-      throw new ConfigException("epochs must be >= 1, got " + epochs);
+      throw new ConfigException("--epochs must be >= 1, got " + epochs);
     }
     if (batchSize < 2) {
       throw new ConfigException(
-          "batch size must be >= 2 (BatchNorm needs 2 images), got " + batchSize);
+          "--batch-size must be >= 2 (BatchNorm needs 2 images), got " + batchSize);
     }
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-      throw new ConfigException("learning rate must be a positive number, got " + learningRate);
+      throw new ConfigException("--lr must be a positive number, got " + learningRate);
     }
     if (!(momentum >= 0 && momentum < 1)) {
-      throw new ConfigException("momentum must be in [0, 1), got " + momentum);
+      throw new ConfigException("--momentum must be in [0, 1), got " + momentum);
     }
     if (nesterov && momentum == 0) {
       throw new ConfigException("Nesterov momentum needs a momentum > 0");
     }
     if (!(weightDecay >= 0)) {
-      throw new ConfigException("weight decay must be >= 0, got " + weightDecay);
+      throw new ConfigException("--wd must be >= 0, got " + weightDecay);
     }
     if (schedule == Schedule.STEP && stepEvery < 1) {
       throw new ConfigException("a step schedule needs a step of >= 1 epoch, got " + stepEvery);
@@ -91,10 +91,10 @@ public record Recipe(
     }
     if (warmupEpochs < 0 || warmupEpochs >= epochs) {
       throw new ConfigException(
-          "warm-up must be between 0 and the number of epochs - 1, got " + warmupEpochs);
+          "--warmup must be between 0 and the number of epochs - 1, got " + warmupEpochs);
     }
     if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
-      throw new ConfigException("label smoothing must be in [0, 1), got " + labelSmoothing);
+      throw new ConfigException("--label-smoothing must be in [0, 1), got " + labelSmoothing);
     }
   }
 

@@ -2,32 +2,31 @@ package io.densefractal.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.densefractal.DenseFractalException;
+import io.densefractal.analysis.MemoryGuard;
 import io.densefractal.data.Batch;
 import io.densefractal.data.BatchLoader;
 import io.densefractal.data.ImageDataset;
 import io.densefractal.data.Shuffle;
 import io.densefractal.data.Transform;
+import io.densefractal.files.RunLock;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
-import io.densefractal.recompute.RecomputingBackward;
 import io.densefractal.recompute.SegmentedNetwork;
 import io.densefractal.weights.AtomicFiles;
-import io.densefractal.weights.LoadReport;
-import io.densefractal.weights.ModelWeights;
 import io.densefractal.weights.StateDict;
-import io.densefractal.weights.TorchKeys;
 import io.densefractal.weights.WeightFiles;
 import io.densefractal.weights.WeightsMetadata;
+import io.densefractal.weights.block.LoadReport;
+import io.densefractal.weights.block.ModelWeights;
+import io.densefractal.weights.block.TorchKeys;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,6 +72,11 @@ public final class Trainer {
 
   /** {@link #start(TrainConfig, Path)}, returning after {@code stopAfter} epochs (tests). */
   TrainResult start(TrainConfig config, Path runDir, int stopAfter) {
+    refuseExistingRun(runDir);
+    return run(runDir, config, null, stopAfter);
+  }
+
+  private static void refuseExistingRun(Path runDir) {
     Path last = runDir.resolve(LAST);
     if (Files.exists(last)) {
       TrainingState s = Checkpoint.read(last).state();
@@ -87,8 +91,6 @@ public final class Trainer {
               s.config().recipe().epochs(),
               runDir));
     }
-    createDirectories(runDir);
-    return run(runDir, config, null, stopAfter);
   }
 
   /**
@@ -98,37 +100,105 @@ public final class Trainer {
    *     a divergence), or null; any change makes the run differ from an uninterrupted one
    */
   public TrainResult resume(Path runDir, UnaryOperator<Recipe> override) {
-    Checkpoint checkpoint = Checkpoint.read(runDir.resolve(LAST));
-    TrainConfig config = checkpoint.state().config();
-    if (override != null) {
-      config = config.toBuilder().recipe(override.apply(config.recipe())).build();
-    }
-    if (checkpoint.state().epochsDone() >= config.recipe().epochs()) {
+    if (!Files.isDirectory(runDir)) {
       throw new DenseFractalException(
-          String.format(
-              Locale.ROOT,
-              "the run in %s has finished its %d epochs; to train longer, resume with --epochs N"
-                  + " (N > %d)",
-              runDir,
-              config.recipe().epochs(),
-              checkpoint.state().epochsDone()));
+          "--resume " + runDir + ": no such run directory (train writes one with --out)");
     }
-    return run(runDir, config, checkpoint, Integer.MAX_VALUE);
+    // Locked before reading: a run being trained is refused, not read half-way.
+    try (RunLock lock = RunLock.acquire(runDir)) {
+      Checkpoint checkpoint = Checkpoint.read(runDir.resolve(LAST));
+      TrainConfig config = checkpoint.state().config();
+      if (override != null) {
+        config = config.toBuilder().recipe(override.apply(config.recipe())).build();
+      }
+      if (checkpoint.state().epochsDone() >= config.recipe().epochs()) {
+        throw new DenseFractalException(
+            String.format(
+                Locale.ROOT,
+                "the run in %s has finished its %d epochs; to train longer, resume with --epochs N"
+                    + " (N > %d)",
+                runDir,
+                config.recipe().epochs(),
+                checkpoint.state().epochsDone()));
+      }
+      return run(runDir, config, checkpoint, Integer.MAX_VALUE, null);
+    }
   }
 
   /** What one run works with: its directory, configuration, data, network and logs. */
   private record Run(
       Path dir, TrainConfig config, RunData data, Block block, MetricsLog log, StepLog steps) {}
 
+  /** A new run: validated first, then its directory is created, locked and cleared. */
   private TrainResult run(Path runDir, TrainConfig c, Checkpoint from, int stopAfter) {
     ModelSpec spec = ModelZoo.get(c.model());
     RunData data = RunData.open(c);
     Block block = spec.create(data.modelOptions());
-    if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
+    checkRunnable(c, data, block);
+    if (c.initialWeights() != null) {
+      // A damaged file is reported before the run directory exists.
+      Checkpoint.modelWeights(WeightFiles.read(Path.of(c.initialWeights())));
+    }
+    // Only now, with model and data known to be usable, does the directory appear.
+    boolean created = !Files.exists(runDir);
+    createDirectories(runDir);
+    try (RunLock lock = RunLock.acquire(runDir)) {
+      refuseExistingRun(runDir); // another process may have finished a run here meanwhile
+      RunFiles.clearDeadRun(runDir, out);
+      return run(runDir, c, from, stopAfter, new Prepared(data, block));
+    } catch (RuntimeException e) {
+      if (created) {
+        RunFiles.removeIfUnused(runDir);
+      }
+      throw e;
+    }
+  }
+
+  /** Model and data of a run, once opened. */
+  private record Prepared(RunData data, Block block) {}
+
+  private static void checkRunnable(TrainConfig c, RunData data, Block block) {
+    if (c.memoryEfficient() && SegmentedNetwork.of(block).isEmpty()) {
       throw new ConfigException(
           c.model()
               + " has no memory-efficient mode (DenseNet models have); drop --memory-efficient");
     }
+    if (data.train().size() < 2) {
+      // BatchNorm cannot normalise a batch of one image: nothing would be trained.
+      throw new ConfigException(
+          "the training set has "
+              + data.train().size()
+              + " image(s) (--limit-train "
+              + c.limitTrain()
+              + "); training needs at least 2 (BatchNorm cannot normalise one image)");
+    }
+    if (data.test().size() < 1) {
+      throw new ConfigException(
+          "the test set is empty (--limit-test " + c.limitTest() + "); give at least 1 image");
+    }
+    int size = data.trainTransform().size();
+    int batch = c.recipe().batchSize();
+    MemoryGuard.require(
+        ModelZoo.get(c.model()),
+        data.modelOptions(),
+        size,
+        Math.max(batch, EVAL_BATCH),
+        c.memoryEfficient() ? MemoryGuard.Work.TRAIN_MEMORY_EFFICIENT : MemoryGuard.Work.TRAIN,
+        String.format(
+            Locale.ROOT, "training %s with --batch-size %d at %dx%d", c.model(), batch, size, size));
+  }
+
+  private TrainResult run(
+      Path runDir, TrainConfig c, Checkpoint from, int stopAfter, Prepared prepared) {
+    if (prepared == null) {
+      ModelSpec spec = ModelZoo.get(c.model());
+      RunData opened = RunData.open(c);
+      prepared = new Prepared(opened, spec.create(opened.modelOptions()));
+      checkRunnable(c, opened, prepared.block());
+      RunFiles.removeOrphanTemps(runDir);
+    }
+    RunData data = prepared.data();
+    Block block = prepared.block();
     Run run = new Run(runDir, c, data, block, new MetricsLog(runDir), new StepLog(runDir));
     try (NDManager root = NDManager.newBaseManager()) {
       TrainingState state = from != null ? restore(run, from, root) : begin(run, root);
@@ -261,7 +331,8 @@ public final class Trainer {
         seconds,
         m.imagesPerSecond(),
         best ? "  (best)" : "");
-    // Metrics first, checkpoint second: a resume truncates the log to the checkpoint.
+    // Metrics first, checkpoint second: a resume truncates the log to the checkpoint, and a
+    // checkpoint that fails to write takes its epoch out of the logs again.
     run.log.append(m);
     ModelOptions options = run.data.modelOptions();
     StateDict weights =
@@ -274,7 +345,32 @@ public final class Trainer {
             c.dataset(),
             classes,
             run.data.trainTransform().size());
-    new Checkpoint(weights, sgd.state(), state).write(run.dir.resolve(LAST));
+    try {
+      String bad = FiniteWeights.firstNonFinite(weights);
+      if (bad != null) {
+        throw new TrainingDivergedException(
+            String.format(
+                Locale.ROOT,
+                "training diverged in epoch %d: %s holds NaN or infinite values, so no checkpoint"
+                    + " of it is written; %s. Lower --lr or add --warmup, then start again or"
+                    + " --resume",
+                epoch + 1,
+                bad,
+                epoch == 0
+                    ? "no checkpoint was written yet"
+                    : "the last finite checkpoint (epoch " + epoch + ") is kept"));
+      }
+      new Checkpoint(weights, sgd.state(), state).write(run.dir.resolve(LAST));
+    } catch (RuntimeException e) {
+      try {
+        run.log.truncateTo(epoch);
+        run.steps.truncateTo(before.globalStep());
+      } catch (RuntimeException alsoFailed) {
+        // (a full disk) the next start or --resume cuts the logs back to the checkpoint
+        e.addSuppressed(alsoFailed);
+      }
+      throw e;
+    }
     if (best) {
       WeightFiles.write(weights, run.dir.resolve(BEST));
     }
@@ -376,18 +472,19 @@ public final class Trainer {
           NDArray target = Batches.targets(b, numClasses, recipe.labelSmoothing(), scope);
           UnaryOperator<NDArray> loss = crossEntropy(target);
           long stepSeed = Seeds.mix(c.seed(), Seeds.ENGINE, stats.globalStep);
-          StepOutput o = step(block, ps, x, loss, stepSeed, c.memoryEfficient());
-          if (!Float.isFinite(o.loss)) {
-            throw diverged(o.loss, epoch, step, lr, state);
+          TrainingStep.Output o =
+              TrainingStep.run(block, ps, x, loss, stepSeed, c.memoryEfficient());
+          if (!Float.isFinite(o.loss())) {
+            throw diverged(o.loss(), epoch, step, lr, state);
           }
-          long[] predicted = o.logits.argMax(1).toLongArray();
+          long[] predicted = o.logits().argMax(1).toLongArray();
           for (int i = 0; i < b.count(); i++) {
             if (predicted[i] == b.labels()[i]) {
               stats.correct++;
             }
           }
           sgd.step(lr);
-          stepLoss = o.loss;
+          stepLoss = o.loss();
         }
         stats.lossSum += (double) stepLoss * b.count();
         stats.count += b.count();
@@ -411,34 +508,6 @@ public final class Trainer {
   /** Mean cross-entropy of logits against (possibly smoothed) one-hot targets, as PyTorch's. */
   static UnaryOperator<NDArray> crossEntropy(NDArray target) {
     return logits -> logits.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
-  }
-
-  record StepOutput(NDArray logits, float loss) {}
-
-  /** Forward, loss and backward of one batch; gradients accumulate into the parameters. */
-  @SuppressWarnings("unchecked")
-  static <B extends Block & SegmentedNetwork> StepOutput step(
-      Block block,
-      ParameterStore ps,
-      NDArray x,
-      UnaryOperator<NDArray> loss,
-      long stepSeed,
-      boolean memoryEfficient) {
-    if (memoryEfficient) {
-      RecomputingBackward.Result r = RecomputingBackward.step((B) block, ps, x, loss, stepSeed);
-      return new StepOutput(r.logits(), r.loss());
-    }
-    // Dropout and drop-path draw from the engine's generator: seed it per step.
-    Engine.getInstance().setRandomSeed((int) stepSeed);
-    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray logits = block.forward(ps, new NDList(x), true).singletonOrThrow();
-      NDArray l = loss.apply(logits);
-      float value = l.getFloat();
-      if (Float.isFinite(value)) {
-        collector.backward(l);
-      }
-      return new StepOutput(logits, value);
-    }
   }
 
   private static TrainingDivergedException diverged(

@@ -94,7 +94,7 @@ public final class PretrainedWeights {
    *
    * @throws DenseFractalException if the model has no published weights, the file cannot be
    *     downloaded (the message names the URL and where to put the file by hand), or its hash does
-   *     not match (the bad file is deleted)
+   *     not match (a file in the cache is left for the user to replace)
    */
   public static Path fetch(String model) {
     return fetch(
@@ -126,17 +126,17 @@ public final class PretrainedWeights {
     if (Files.exists(target)) {
       String actual = sha256(target);
       if (!actual.startsWith(expected)) {
-        deleteBadFile(target);
+        // Left in place: it may be a file the user put there by hand, and is theirs to replace.
         throw new DenseFractalException(
             target
                 + " has SHA-256 "
                 + actual
                 + ", which does not start with "
                 + expected
-                + " as its name requires (corrupt or wrong file); deleted it, run again to"
-                + " download "
+                + " as its name requires (corrupt or wrong file); it was left as it is: replace it"
+                + " with the file from "
                 + url
-                + " anew");
+                + ", or delete it to download it anew");
       }
       return target;
     }
@@ -247,19 +247,6 @@ public final class PretrainedWeights {
               + url
               + " yourself and put it at "
               + target,
-          e);
-    }
-  }
-
-  private static void deleteBadFile(Path file) {
-    try {
-      Files.deleteIfExists(file);
-    } catch (IOException e) {
-      throw new DenseFractalException(
-          file
-              + " does not match the SHA-256 prefix in its name and cannot be deleted ("
-              + describe(e)
-              + "); delete it yourself",
           e);
     }
   }

@@ -6,8 +6,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.densefractal.weights.Npy;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.npy.Npy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ class CliTest {
             io.densefractal.models.ModelZoo.get("resnet20_cifar"),
             new io.densefractal.models.ModelOptions(10, 1),
             0)) {
-      io.densefractal.weights.PthWriter.write(m.stateDict(), file);
+      io.densefractal.weights.pth.PthWriter.write(m.stateDict(), file);
     }
   }
 
@@ -312,7 +312,7 @@ class CliTest {
             input.toString(),
             "--output",
             dir.resolve("y.npy").toString());
-    assertThat(bad.code()).isEqualTo(1);
+    assertThat(bad.code()).isEqualTo(2); // --column's value: a usage error
     assertThat(bad.err()).contains("1..3").hasLineCount(1);
   }
 
@@ -327,7 +327,7 @@ class CliTest {
   @Test
   void failuresExitWith1AndOneClearLine() throws Exception {
     Result unknown = run("summary", "resnet51");
-    assertThat(unknown.code()).isEqualTo(1);
+    assertThat(unknown.code()).isEqualTo(2); // a model name is a usage error
     assertThat(unknown.err()).startsWith("error: unknown model 'resnet51'").hasLineCount(1);
 
     Result missing =

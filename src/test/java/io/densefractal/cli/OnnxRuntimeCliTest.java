@@ -3,7 +3,7 @@ package io.densefractal.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.densefractal.testing.PythonReference;
-import io.densefractal.weights.Npy;
+import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;

@@ -214,8 +214,9 @@ class TrainingCliTest {
             "--memory-efficient",
             "--out",
             dir.resolve("x").toString());
-    assertThat(memoryEfficient.code()).isEqualTo(1);
+    assertThat(memoryEfficient.code()).isEqualTo(2); // a flag's value: a usage error
     assertThat(memoryEfficient.err()).contains("no memory-efficient mode");
+    assertThat(dir.resolve("x")).doesNotExist(); // refused before the run directory appears
     CliTest.Result missingArgs = run("train", "--data", "demo");
     assertThat(missingArgs.code()).isEqualTo(2);
   }

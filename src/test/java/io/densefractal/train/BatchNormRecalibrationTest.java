@@ -24,7 +24,7 @@ import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.models.fractalnet.FractalNet;
 import io.densefractal.models.fractalnet.FractalNetConfig;
-import io.densefractal.weights.TorchKeys;
+import io.densefractal.weights.block.TorchKeys;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;

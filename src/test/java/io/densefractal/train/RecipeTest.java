@@ -65,7 +65,7 @@ class RecipeTest {
     assertThatThrownBy(() -> Recipe.named("densenet").toBuilder().epochs(0).build())
         .hasMessageContaining("epochs");
     assertThatThrownBy(() -> Recipe.named("densenet").toBuilder().learningRate(Double.NaN).build())
-        .hasMessageContaining("learning rate");
+        .hasMessageContaining("--lr");
     assertThatThrownBy(() -> Recipe.named("densenet").toBuilder().schedule("linear"))
         .hasMessageContaining("step, multistep or cosine");
     assertThatThrownBy(

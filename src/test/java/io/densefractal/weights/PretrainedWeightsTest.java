@@ -89,7 +89,7 @@ class PretrainedWeightsTest {
   }
 
   @Test
-  void presentFileWithWrongHashIsDeletedAndReported() throws IOException {
+  void presentFileWithWrongHashIsKeptAndReported() throws IOException {
     Path file = dir.resolve("resnet18-f37072fd.pth");
     Files.write(file, CONTENT);
     assertThatThrownBy(() -> PretrainedWeights.fetch("resnet18", dir, NO_DOWNLOAD))
@@ -97,10 +97,10 @@ class PretrainedWeightsTest {
         .hasMessageContaining(file.toAbsolutePath().toString())
         .hasMessageContaining(sha256(CONTENT))
         .hasMessageContaining("does not start with f37072fd")
-        .hasMessageContaining("deleted")
+        .hasMessageContaining("left as it is")
         .hasMessageContaining("https://download.pytorch.org/models/resnet18-f37072fd.pth")
         .hasMessageNotContaining("\n");
-    assertThat(file).doesNotExist();
+    assertThat(file).hasBinaryContent(CONTENT);
   }
 
   @Test

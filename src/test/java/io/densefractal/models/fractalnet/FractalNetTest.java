@@ -190,7 +190,7 @@ class FractalNetTest {
                 3));
     try (NDManager m = NDManager.newBaseManager()) {
       net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
-      assertThat(io.densefractal.weights.TorchKeys.parameters(net).keySet())
+      assertThat(io.densefractal.weights.block.TorchKeys.parameters(net).keySet())
           .anyMatch(k -> k.startsWith("blocks.0.columns.1.convs.1."))
           .noneMatch(k -> k.startsWith("blocks.0.columns.0.convs."));
       ParameterStore ps = new ParameterStore(m, false);
@@ -237,7 +237,7 @@ class FractalNetTest {
             net.forwardAll(ps, x, true, DropPath.batchMasks(n -> new boolean[] {true, false}))
                 .sum());
       }
-      var params = io.densefractal.weights.TorchKeys.parameters(net);
+      var params = io.densefractal.weights.block.TorchKeys.parameters(net);
       NDArray dropped =
           params.get("blocks.0.columns.0.convs.0.conv.weight").getArray().getGradient();
       NDArray kept = params.get("blocks.0.columns.1.convs.0.conv.weight").getArray().getGradient();

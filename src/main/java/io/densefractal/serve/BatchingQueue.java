@@ -1,0 +1,250 @@
+package io.densefractal.serve;
+
+import io.densefractal.inference.ImageClassifier;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One model's dynamic batching: images wait in a bounded queue, and one worker thread runs them
+ * together, up to {@code maxBatch} images or until the first has waited {@code maxDelayMs}.
+ * Images are decoded and checked before they are queued, so a bad request never reaches (and never
+ * fails) a batch. Images asking for different FractalNet columns run as separate forwards of the
+ * same round.
+ */
+final class BatchingQueue implements AutoCloseable {
+  /**
+   * One image's answer.
+   *
+   * @param logits its logits
+   * @param column the column that answered (null: the whole network)
+   * @param batchSize images in the forward that computed it
+   * @param forwardMs that forward's time
+   */
+  record Answer(float[] logits, Integer column, int batchSize, double forwardMs) {}
+
+  private static final class Job {
+    final float[] input;
+    final Integer column;
+    final long enqueuedNanos = System.nanoTime();
+    final CompletableFuture<Answer> answer = new CompletableFuture<>();
+
+    Job(float[] input, Integer column) {
+      this.input = input;
+      this.column = column;
+    }
+  }
+
+  private final String model;
+  private final ImageClassifier classifier;
+  private final ModelConfig config;
+  private final ColumnLatencies latencies;
+  private final ServeMetrics metrics;
+  private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
+  /** Images queued and not yet taken by the worker: what the capacity bounds. */
+  private final AtomicInteger queued = new AtomicInteger();
+
+  private final Thread worker;
+  private volatile boolean accepting = true;
+  private volatile boolean stopping;
+  private volatile long busyUntilNanos;
+
+  BatchingQueue(
+      String model,
+      ImageClassifier classifier,
+      ModelConfig config,
+      ColumnLatencies latencies,
+      ServeMetrics metrics) {
+    this.model = model;
+    this.classifier = classifier;
+    this.config = config;
+    this.latencies = latencies;
+    this.metrics = metrics;
+    this.worker = new Thread(this::work, "batching-" + model);
+    worker.setDaemon(true);
+    worker.start();
+  }
+
+  /**
+   * Queues {@code images} (each a preprocessed input) for {@code column} (null: whole network).
+   *
+   * @throws ApiError 503 with a Retry-After when the queue cannot take them all, or when the server
+   *     is shutting down
+   */
+  List<CompletableFuture<Answer>> submit(List<float[]> images, Integer column) {
+    if (!accepting) {
+      throw new ApiError(503, "shutting_down", "the server is shutting down; retry elsewhere");
+    }
+    int n = images.size();
+    while (true) {
+      int now = queued.get();
+      if (now + n > config.queue()) {
+        throw new ApiError(
+            503,
+            "queue_full",
+            model + "'s queue is full (" + now + " of " + config.queue() + " images); retry later",
+            retryAfterSeconds(now),
+            null);
+      }
+      if (queued.compareAndSet(now, now + n)) {
+        break;
+      }
+    }
+    List<CompletableFuture<Answer>> answers = new ArrayList<>(n);
+    for (float[] image : images) {
+      Job job = new Job(image, column);
+      answers.add(job.answer);
+      jobs.add(job);
+    }
+    return answers;
+  }
+
+  /** Seconds until a queue this deep has likely drained (at least 1). */
+  private int retryAfterSeconds(int depth) {
+    double perImageMs =
+        latencies == null
+            ? 0
+            : latencies.expectedMs(0, config.maxBatch()) / config.maxBatch();
+    return (int) Math.max(1, Math.min(60, Math.ceil(depth * perImageMs / 1000)));
+  }
+
+  /** Images waiting. */
+  int depth() {
+    return queued.get();
+  }
+
+  /** The batch size an image queued now is likely to run in. */
+  int likelyBatch() {
+    return Math.max(1, Math.min(config.maxBatch(), queued.get() + 1));
+  }
+
+  /** How long a forward already running has (by its estimate) still to go, in ms. */
+  double busyMs() {
+    return Math.max(0, (busyUntilNanos - System.nanoTime()) / 1e6);
+  }
+
+  private void work() {
+    List<Job> batch = new ArrayList<>();
+    while (true) {
+      Job first;
+      try {
+        first = jobs.poll(50, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        break;
+      }
+      if (first == null) {
+        if (stopping) {
+          break;
+        }
+        continue;
+      }
+      batch.add(first);
+      long until = first.enqueuedNanos + TimeUnit.MILLISECONDS.toNanos(config.maxDelayMs());
+      try {
+        while (batch.size() < config.maxBatch()) {
+          long left = until - System.nanoTime();
+          Job next = left > 0 ? jobs.poll(left, TimeUnit.NANOSECONDS) : jobs.poll();
+          if (next == null) {
+            break;
+          }
+          batch.add(next);
+        }
+      } catch (InterruptedException e) {
+        queued.addAndGet(-batch.size());
+        fail(batch);
+        break;
+      }
+      queued.addAndGet(-batch.size());
+      Map<Integer, List<Job>> byColumn = new LinkedHashMap<>();
+      for (Job job : batch) {
+        // A request that timed out has given up: its image is not run.
+        if (!job.answer.isDone()) {
+          byColumn.computeIfAbsent(job.column == null ? 0 : job.column, k -> new ArrayList<>())
+              .add(job);
+        }
+      }
+      byColumn.forEach(this::run);
+      batch.clear();
+    }
+    List<Job> left = new ArrayList<>();
+    jobs.drainTo(left);
+    fail(left);
+  }
+
+  private void run(int option, List<Job> group) {
+    int n = group.size();
+    int per = group.get(0).input.length;
+    float[] x = new float[n * per];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(group.get(i).input, 0, x, i * per, per);
+    }
+    Integer column = option == 0 ? null : option;
+    if (latencies != null) {
+      busyUntilNanos = System.nanoTime() + (long) (latencies.expectedMs(option, n) * 1e6);
+    }
+    long t0 = System.nanoTime();
+    float[] logits;
+    try {
+      logits = classifier.logits(x, n, column);
+    } catch (RuntimeException e) {
+      for (Job job : group) {
+        job.answer.completeExceptionally(e);
+      }
+      return;
+    } finally {
+      busyUntilNanos = 0;
+    }
+    double ms = (System.nanoTime() - t0) / 1e6;
+    if (latencies != null) {
+      latencies.observe(option, n, ms);
+    }
+    metrics.batch(
+        model, column == null ? "all" : Integer.toString(column), n, ms / 1e3, latencies != null);
+    int classes = logits.length / n;
+    for (int i = 0; i < n; i++) {
+      float[] row = new float[classes];
+      System.arraycopy(logits, i * classes, row, 0, classes);
+      group.get(i).answer.complete(new Answer(row, column, n, ms));
+    }
+  }
+
+  private static void fail(List<Job> jobs) {
+    for (Job job : jobs) {
+      job.answer.completeExceptionally(
+          new ApiError(503, "shutting_down", "the server stopped before this image ran"));
+    }
+  }
+
+  /** Stops taking images; the worker finishes those queued (up to {@code drainMs}), then ends. */
+  void drain(long drainMs) {
+    accepting = false;
+    stopping = true;
+    try {
+      worker.join(Math.max(1, drainMs));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether everything queued was answered. */
+  boolean drained() {
+    return !worker.isAlive() && jobs.isEmpty();
+  }
+
+  @Override
+  public void close() {
+    accepting = false;
+    stopping = true;
+    worker.interrupt();
+    try {
+      worker.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
