@@ -26,9 +26,7 @@ results="$work/results.jsonl"
 : >"$results"
 ./densefractal summary --list >/dev/null   # build the jar outside the measurement
 has_export=0
-if ./densefractal export --help 2>/dev/null | grep -q -- '--column'; then
-  if ./densefractal export --help 2>/dev/null | grep -qi 'onnx'; then has_export=1; fi
-fi
+if ./densefractal export --help 2>/dev/null | grep -q -- '\.onnx'; then has_export=1; fi
 
 echo "date=$(date -u +%F) threads=$threads warmup=$warmup iters=$iters cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -52,12 +50,14 @@ for spec in "${models[@]}"; do
   esac
   colargs=(); [[ -n "$column" ]] && colargs=(--column "$column")
   tag="$model${column:+-c$column}"
-  # torch.onnx.export's graph of the same network (opset 13, dynamic batch).
+  # torch.onnx.export's graph of the same network (opset 13, dynamic batch), and its weights,
+  # which our export then writes (1000 outputs everywhere so that our exporter reads the .pth as
+  # ImageNet weights without a dataset on disk; the head is <1 % of any of these networks' MACs).
   /usr/bin/python3 src/test/python/torch_onnx_export.py --model "$model" --out "$work/torch-$tag" \
-      "${colargs[@]}" >/dev/null 2>&1
+      --num-classes 1000 --pth "${colargs[@]}" >/dev/null 2>&1
   if [[ $has_export == 1 ]]; then
-    ./densefractal export -m "$model" "${colargs[@]}" --to "$work/ours-$tag.onnx" >/dev/null 2>&1 \
-      || echo "export of $tag failed" >&2
+    ./densefractal export -m "$model" --weights "$work/torch-$tag/weights.pth" --image-size "$size" \
+        "${colargs[@]}" --to "$work/ours-$tag.onnx" >/dev/null 2>&1 || echo "export of $tag failed" >&2
   fi
   for batch in 1 "$big"; do
     j=$(/usr/bin/python3 bench/torch_step.py --model "$model" --mode infer --batch "$batch" \
