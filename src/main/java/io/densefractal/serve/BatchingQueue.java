@@ -56,14 +56,19 @@ final class BatchingQueue implements AutoCloseable {
   private volatile boolean accepting = true;
   private volatile boolean stopping;
   private volatile long busyUntilNanos;
+  /** Forward time per image, a running mean over batches (0 until the first batch ran). */
+  private volatile double perImageMs;
+  private final long timeoutMs;
 
   BatchingQueue(
       String model,
       ImageClassifier classifier,
       ModelConfig config,
       ColumnLatencies latencies,
-      ServeMetrics metrics) {
+      ServeMetrics metrics,
+      long timeoutMs) {
     this.model = model;
+    this.timeoutMs = timeoutMs;
     this.classifier = classifier;
     this.config = config;
     this.latencies = latencies;
@@ -103,6 +108,23 @@ final class BatchingQueue implements AutoCloseable {
             retryAfterSeconds(now),
             null);
       }
+      // When the images ahead would outlast the request's timeout, it is refused now: a 503
+      // the client can act on beats a 504 after the whole timeout.
+      double waitMs = now * perImageMs;
+      if (waitMs > timeoutMs) {
+        throw new ApiError(
+            503,
+            "queue_full",
+            String.format(
+                java.util.Locale.ROOT,
+                "%s's queue would take about %.1f s to reach this request, more than the %d ms"
+                    + " timeout; retry later",
+                model,
+                waitMs / 1000,
+                timeoutMs),
+            retryAfterSeconds(now),
+            null);
+      }
       if (queued.compareAndSet(now, now + n)) {
         break;
       }
@@ -116,12 +138,8 @@ final class BatchingQueue implements AutoCloseable {
     return answers;
   }
 
-  /** Seconds until a queue this deep has likely drained (at least 1). */
+  /** Seconds until a queue this deep has likely drained (at least 1, at most 60). */
   private int retryAfterSeconds(int depth) {
-    double perImageMs =
-        latencies == null
-            ? 0
-            : latencies.expectedMs(0, config.maxBatch()) / config.maxBatch();
     return (int) Math.max(1, Math.min(60, Math.ceil(depth * perImageMs / 1000)));
   }
 
@@ -213,6 +231,7 @@ final class BatchingQueue implements AutoCloseable {
       busyUntilNanos = 0;
     }
     double ms = (System.nanoTime() - t0) / 1e6;
+    perImageMs = perImageMs == 0 ? ms / n : 0.8 * perImageMs + 0.2 * ms / n;
     if (timed) {
       latencies.observe(option, n, ms);
     }

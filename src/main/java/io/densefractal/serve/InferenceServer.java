@@ -87,7 +87,7 @@ public final class InferenceServer implements AutoCloseable {
           // The first forward of a shape sets up its kernels: not a user's request's cost.
           classifier.logits(new float[imageValues(classifier)], 1, null);
         }
-        BatchingQueue queue = new BatchingQueue(name, classifier, m, latencies, metrics);
+        BatchingQueue queue = new BatchingQueue(name, classifier, m, latencies, metrics, config.timeoutMs());
         models.put(name, new ServedModel(name, classifier, m, queue, latencies));
         queues.put(name, queue);
         log.printf(

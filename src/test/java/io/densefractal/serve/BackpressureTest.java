@@ -31,6 +31,8 @@ class BackpressureTest {
     final CountDownLatch gate = new CountDownLatch(1);
     final AtomicInteger forwards = new AtomicInteger();
     final List<Integer> batchSizes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Time every forward after the warm-up takes, once the gate is open. */
+    volatile long sleepMs;
     private final TransformSpec transforms = Datasets.transforms("demo", 0);
 
     void open() {
@@ -79,6 +81,7 @@ class BackpressureTest {
         batchSizes.add(n);
         try {
           gate.await(30, TimeUnit.SECONDS);
+          Thread.sleep(sleepMs);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -198,6 +201,39 @@ class BackpressureTest {
       assertThat(c.batchSizes).hasSize(2);
     } finally {
       c.open();
+      s.shutdown();
+    }
+  }
+
+  @Test
+  void aQueueThatWouldOutlastTheTimeoutRefusesAtOnce() throws Exception {
+    GatedClassifier c = new GatedClassifier();
+    c.sleepMs = 200;
+    c.open();
+    InferenceServer s = start(c, 1, 64, 500);
+    try {
+      byte[] png = encode(picture(28, 28, 6), "png");
+      assertThat(send(s, png).join().statusCode()).isEqualTo(200); // 200 ms per image, measured
+      List<CompletableFuture<HttpResponse<String>>> burst = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        burst.add(send(s, png));
+      }
+      int refused = 0;
+      for (int i = 0; i < burst.size(); i++) {
+        HttpResponse<String> r = burst.get(i).join();
+        if (r.statusCode() == 503) {
+          refused++;
+          assertThat(r.body()).contains("\"code\":\"queue_full\"", "timeout");
+          assertThat(r.headers().firstValue("Retry-After")).isPresent();
+        } else {
+          assertThat(r.statusCode()).isIn(200, 504);
+        }
+      }
+      // Eight images at 200 ms each cannot all start within 500 ms: the later ones are refused.
+      assertThat(refused).isGreaterThanOrEqualTo(2);
+      Thread.sleep(1_000);
+      assertThat(send(s, png).join().statusCode()).as("served again once the queue drained").isEqualTo(200);
+    } finally {
       s.shutdown();
     }
   }
