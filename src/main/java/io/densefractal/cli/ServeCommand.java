@@ -20,10 +20,12 @@ import picocli.CommandLine.Option;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Serve models over HTTP: KServe v2 REST, POST /predictions/{name} (JPEG/PNG), /metrics, a",
-      "web page at /. Requests are batched per model; SIGTERM drains the queues and exits 0.",
+      "Serve models over HTTP: KServe v2 REST, POST /predictions/{name} and /embeddings/{name}",
+      "(JPEG/PNG), /metrics, a web page at /. Requests are batched per model; SIGTERM drains",
+      "the queues and exits 0.",
       "  serve --run runs/r20 --port 8080",
       "  serve -m resnet50 --pretrained --max-batch 16",
+      "  serve --weights resnet50.onnx --engine onnxruntime --threads 2",
       "  serve --model-config models.json"
     })
 final class ServeCommand implements Callable<Integer> {
@@ -37,7 +39,7 @@ final class ServeCommand implements Callable<Integer> {
       description = "Model name, with --pretrained, or with --weights (unless the file names it).")
   String model;
 
-  @Option(names = "--weights", description = "Weights file (.pth/.safetensors).")
+  @Option(names = "--weights", description = "Weights file (.pth/.safetensors/.onnx).")
   Path weights;
 
   @Option(names = "--pretrained", description = "torchvision's ImageNet weights for --model.")
@@ -45,6 +47,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--data", description = "With --weights: the dataset they were trained on.")
   String data;
+
+  @CommandLine.Mixin EngineArgs engineArgs;
 
   @Option(names = "--name", description = "The name in URLs (default: the model's).")
   String name;
@@ -93,14 +97,21 @@ final class ServeCommand implements Callable<Integer> {
     usage(port >= 0 && port <= 65535, "--port must be 0-65535, got " + port);
     boolean single = run != null || weights != null || model != null || pretrained;
     usage(single || !modelConfigs.isEmpty(), "give a model (--run, --weights, -m --pretrained) or --model-config");
+    int threads = engineArgs.threads(spec.commandLine());
     List<ModelConfig> models = new ArrayList<>();
     if (single) {
       models.add(
           new ModelConfig(
-              name, new ModelSource(run, weights, model, pretrained, data), maxBatch, maxDelayMs, queue));
+              name,
+              new ModelSource(run, weights, model, pretrained, data),
+              maxBatch,
+              maxDelayMs,
+              queue,
+              engineArgs.engine,
+              threads));
     }
     for (Path file : modelConfigs) {
-      models.addAll(ModelConfigFile.read(file, maxBatch, maxDelayMs, queue));
+      models.addAll(ModelConfigFile.read(file, maxBatch, maxDelayMs, queue, engineArgs.engine, threads));
     }
     ServeConfig config =
         new ServeConfig(host, port, models, maxBodyMb * 1024L * 1024L, maxPixels, timeoutMs, drainMs);

@@ -1,6 +1,7 @@
 package io.densefractal.data;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.net.HttpGet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -57,9 +58,7 @@ enum DatasetSource {
      * DENSEFRACTAL_OFFLINE=1}.
      */
     static Locations defaults() {
-      boolean offline =
-          "true".equalsIgnoreCase(System.getProperty("densefractal.offline"))
-              || "1".equals(System.getenv("DENSEFRACTAL_OFFLINE"));
+      boolean offline = HttpGet.offline();
       return new Locations(
           Path.of(System.getProperty("user.home"), ".densefractal", "datasets"),
           Path.of("/usr/share/datasets"),

@@ -15,28 +15,31 @@ import java.util.concurrent.atomic.AtomicInteger;
  * together, up to {@code maxBatch} images or until the first has waited {@code maxDelayMs}.
  * Images are decoded and checked before they are queued, so a bad request never reaches (and never
  * fails) a batch. Images asking for different FractalNet columns run as separate forwards of the
- * same round.
+ * same round, and so do embedding requests.
  */
 final class BatchingQueue implements AutoCloseable {
   /**
    * One image's answer.
    *
-   * @param logits its logits
+   * @param values its logits, or its embedding
    * @param column the column that answered (null: the whole network)
    * @param batchSize images in the forward that computed it
    * @param forwardMs that forward's time
    */
-  record Answer(float[] logits, Integer column, int batchSize, double forwardMs) {}
+  record Answer(float[] values, Integer column, int batchSize, double forwardMs) {}
+
+  /** What a forward computes: logits of the whole network (option 0) or a column, or embeddings. */
+  private static final int EMBEDDINGS = -1;
 
   private static final class Job {
     final float[] input;
-    final Integer column;
+    final int option;
     final long enqueuedNanos = System.nanoTime();
     final CompletableFuture<Answer> answer = new CompletableFuture<>();
 
-    Job(float[] input, Integer column) {
+    Job(float[] input, int option) {
       this.input = input;
-      this.column = column;
+      this.option = option;
     }
   }
 
@@ -53,14 +56,19 @@ final class BatchingQueue implements AutoCloseable {
   private volatile boolean accepting = true;
   private volatile boolean stopping;
   private volatile long busyUntilNanos;
+  /** Forward time per image, a running mean over batches (0 until the first batch ran). */
+  private volatile double perImageMs;
+  private final long timeoutMs;
 
   BatchingQueue(
       String model,
       ImageClassifier classifier,
       ModelConfig config,
       ColumnLatencies latencies,
-      ServeMetrics metrics) {
+      ServeMetrics metrics,
+      long timeoutMs) {
     this.model = model;
+    this.timeoutMs = timeoutMs;
     this.classifier = classifier;
     this.config = config;
     this.latencies = latencies;
@@ -77,6 +85,15 @@ final class BatchingQueue implements AutoCloseable {
    *     is shutting down
    */
   List<CompletableFuture<Answer>> submit(List<float[]> images, Integer column) {
+    return enqueue(images, column == null ? 0 : column);
+  }
+
+  /** Queues {@code images} for their embeddings, as {@link #submit} queues them for logits. */
+  List<CompletableFuture<Answer>> submitEmbeddings(List<float[]> images) {
+    return enqueue(images, EMBEDDINGS);
+  }
+
+  private List<CompletableFuture<Answer>> enqueue(List<float[]> images, int option) {
     if (!accepting) {
       throw new ApiError(503, "shutting_down", "the server is shutting down; retry elsewhere");
     }
@@ -91,25 +108,38 @@ final class BatchingQueue implements AutoCloseable {
             retryAfterSeconds(now),
             null);
       }
+      // When the images ahead would outlast the request's timeout, it is refused now: a 503
+      // the client can act on beats a 504 after the whole timeout.
+      double waitMs = now * perImageMs;
+      if (waitMs > timeoutMs) {
+        throw new ApiError(
+            503,
+            "queue_full",
+            String.format(
+                java.util.Locale.ROOT,
+                "%s's queue would take about %.1f s to reach this request, more than the %d ms"
+                    + " timeout; retry later",
+                model,
+                waitMs / 1000,
+                timeoutMs),
+            retryAfterSeconds(now),
+            null);
+      }
       if (queued.compareAndSet(now, now + n)) {
         break;
       }
     }
     List<CompletableFuture<Answer>> answers = new ArrayList<>(n);
     for (float[] image : images) {
-      Job job = new Job(image, column);
+      Job job = new Job(image, option);
       answers.add(job.answer);
       jobs.add(job);
     }
     return answers;
   }
 
-  /** Seconds until a queue this deep has likely drained (at least 1). */
+  /** Seconds until a queue this deep has likely drained (at least 1, at most 60). */
   private int retryAfterSeconds(int depth) {
-    double perImageMs =
-        latencies == null
-            ? 0
-            : latencies.expectedMs(0, config.maxBatch()) / config.maxBatch();
     return (int) Math.max(1, Math.min(60, Math.ceil(depth * perImageMs / 1000)));
   }
 
@@ -164,8 +194,7 @@ final class BatchingQueue implements AutoCloseable {
       for (Job job : batch) {
         // A request that timed out has given up: its image is not run.
         if (!job.answer.isDone()) {
-          byColumn.computeIfAbsent(job.column == null ? 0 : job.column, k -> new ArrayList<>())
-              .add(job);
+          byColumn.computeIfAbsent(job.option, k -> new ArrayList<>()).add(job);
         }
       }
       byColumn.forEach(this::run);
@@ -183,14 +212,16 @@ final class BatchingQueue implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       System.arraycopy(group.get(i).input, 0, x, i * per, per);
     }
-    Integer column = option == 0 ? null : option;
-    if (latencies != null) {
+    boolean embed = option == EMBEDDINGS;
+    Integer column = option <= 0 ? null : option;
+    boolean timed = latencies != null && !embed;
+    if (timed) {
       busyUntilNanos = System.nanoTime() + (long) (latencies.expectedMs(option, n) * 1e6);
     }
     long t0 = System.nanoTime();
-    float[] logits;
+    float[] out;
     try {
-      logits = classifier.logits(x, n, column);
+      out = embed ? classifier.embeddings(x, n) : classifier.logits(x, n, column);
     } catch (RuntimeException e) {
       for (Job job : group) {
         job.answer.completeExceptionally(e);
@@ -200,15 +231,16 @@ final class BatchingQueue implements AutoCloseable {
       busyUntilNanos = 0;
     }
     double ms = (System.nanoTime() - t0) / 1e6;
-    if (latencies != null) {
+    perImageMs = perImageMs == 0 ? ms / n : 0.8 * perImageMs + 0.2 * ms / n;
+    if (timed) {
       latencies.observe(option, n, ms);
     }
-    metrics.batch(
-        model, column == null ? "all" : Integer.toString(column), n, ms / 1e3, latencies != null);
-    int classes = logits.length / n;
+    String label = embed ? "embeddings" : column == null ? "all" : Integer.toString(column);
+    metrics.batch(model, label, n, ms / 1e3, latencies != null && !embed);
+    int width = out.length / n;
     for (int i = 0; i < n; i++) {
-      float[] row = new float[classes];
-      System.arraycopy(logits, i * classes, row, 0, classes);
+      float[] row = new float[width];
+      System.arraycopy(out, i * width, row, 0, width);
       group.get(i).answer.complete(new Answer(row, column, n, ms));
     }
   }

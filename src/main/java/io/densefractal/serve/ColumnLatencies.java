@@ -15,7 +15,7 @@ final class ColumnLatencies {
   private static final double ALPHA = 0.2;
 
   /** Largest batch timed at start-up (larger batches extrapolate the line). */
-  private static final int MEASURED_BATCH = 8;
+  private static final int MEASURED_BATCH = 4;
 
   private final double[] intercept;
   private final double[] slope;
@@ -28,7 +28,7 @@ final class ColumnLatencies {
     java.util.Arrays.fill(ratio, 1.0);
   }
 
-  /** Times each option at batch 1 and at a larger batch (a few forwards each, bounded). */
+  /** Times each option at batch 1 and at a larger batch: three forwards per option. */
   static ColumnLatencies measure(ImageClassifier classifier, int maxBatch) {
     int options = classifier.columns() + 1;
     int per =
@@ -42,8 +42,9 @@ final class ColumnLatencies {
     double[] slope = new double[options];
     for (int o = 0; o < options; o++) {
       Integer column = o == 0 ? null : o;
-      double t1 = bestOf(classifier, one, 1, column);
-      double tb = bestOf(classifier, many, big, column);
+      classifier.logits(one, 1, column);
+      double t1 = timed(classifier, one, 1, column);
+      double tb = timed(classifier, many, big, column);
       slope[o] = Math.max(0, (tb - t1) / (big - 1));
       intercept[o] = Math.max(0, t1 - slope[o]);
     }
@@ -55,15 +56,11 @@ final class ColumnLatencies {
     return new ColumnLatencies(intercept.clone(), slope.clone());
   }
 
-  private static double bestOf(ImageClassifier classifier, float[] x, int n, Integer column) {
-    classifier.logits(x, n, column); // first forward of a shape sets up kernels
-    double best = Double.MAX_VALUE;
-    for (int i = 0; i < 2; i++) {
-      long t0 = System.nanoTime();
-      classifier.logits(x, n, column);
-      best = Math.min(best, (System.nanoTime() - t0) / 1e6);
-    }
-    return best;
+  /** One timed forward (a first forward at batch 1 has set up the kernels). */
+  private static double timed(ImageClassifier classifier, float[] x, int n, Integer column) {
+    long t0 = System.nanoTime();
+    classifier.logits(x, n, column);
+    return (System.nanoTime() - t0) / 1e6;
   }
 
   int options() {
@@ -85,27 +82,21 @@ final class ColumnLatencies {
 
   /**
    * The deepest option (whole network first, then columns from deepest to shallowest) whose
-   * expected time plus {@code waitMs} fits {@code budgetMs}; when none does, the fastest option,
-   * with {@code met} false.
+   * expected time plus {@code waitMs} fits {@code budgetMs}; when none does, column 1 (the
+   * shallowest), with {@code met} false.
    */
   synchronized Choice choose(double budgetMs, int batch, double waitMs) {
-    int fastest = 0;
-    for (int o = 0; o < options(); o++) {
-      if (expectedMs(o, batch) < expectedMs(fastest, batch)) {
-        fastest = o;
-      }
-    }
-    int[] deepestFirst = new int[options()];
-    deepestFirst[0] = 0;
-    for (int i = 1; i < options(); i++) {
-      deepestFirst[i] = options() - i;
-    }
-    for (int o : deepestFirst) {
+    // Deepest first: the whole network, then column C down to column 1.
+    for (int i = 0; i < options(); i++) {
+      int o = i == 0 ? 0 : options() - i;
       double expected = waitMs + expectedMs(o, batch);
       if (expected <= budgetMs) {
         return new Choice(o, expected, true);
       }
     }
+    // None fits: the shallowest column (the cheapest by construction; measurements of nearly
+    // equal options can swap under load) answers, and the choice says the deadline is out of reach.
+    int fastest = options() > 1 ? 1 : 0;
     return new Choice(fastest, waitMs + expectedMs(fastest, batch), false);
   }
 

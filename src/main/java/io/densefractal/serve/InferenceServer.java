@@ -9,7 +9,6 @@ import io.densefractal.data.ImageFiles;
 import io.densefractal.inference.ClassScore;
 import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
-import io.densefractal.inference.ModelSource;
 import io.densefractal.inference.TopK;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
@@ -62,18 +61,18 @@ public final class InferenceServer implements AutoCloseable {
    * @param log where start-up progress goes
    */
   public static InferenceServer start(ServeConfig config, PrintWriter log) {
-    return start(config, log, Classifiers::open);
+    return start(config, log, m -> Classifiers.open(m.source(), m.engine(), m.threads()));
   }
 
   /** As {@link #start(ServeConfig, PrintWriter)}, with the classifiers opened by {@code opener}. */
   static InferenceServer start(
-      ServeConfig config, PrintWriter log, Function<ModelSource, ImageClassifier> opener) {
+      ServeConfig config, PrintWriter log, Function<ModelConfig, ImageClassifier> opener) {
     ServeMetrics metrics = new ServeMetrics();
     Map<String, ServedModel> models = new LinkedHashMap<>();
     Map<String, BatchingQueue> queues = new LinkedHashMap<>();
     try {
       for (ModelConfig m : config.models()) {
-        ImageClassifier classifier = opener.apply(m.source());
+        ImageClassifier classifier = opener.apply(m);
         String name = m.name() != null ? m.name() : classifier.name();
         if (models.containsKey(name)) {
           classifier.close();
@@ -88,7 +87,7 @@ public final class InferenceServer implements AutoCloseable {
           // The first forward of a shape sets up its kernels: not a user's request's cost.
           classifier.logits(new float[imageValues(classifier)], 1, null);
         }
-        BatchingQueue queue = new BatchingQueue(name, classifier, m, latencies, metrics);
+        BatchingQueue queue = new BatchingQueue(name, classifier, m, latencies, metrics, config.timeoutMs());
         models.put(name, new ServedModel(name, classifier, m, queue, latencies));
         queues.put(name, queue);
         log.printf(
@@ -162,6 +161,7 @@ public final class InferenceServer implements AutoCloseable {
         });
     r.post("/v2/models/{name}/infer", this::infer);
     r.post("/predictions/{name}", this::predict);
+    r.post("/embeddings/{name}", this::embed);
     r.exception(ApiError.class, this::error);
     r.exception(
         Exception.class,
@@ -220,23 +220,11 @@ public final class InferenceServer implements AutoCloseable {
     Integer column = columnParam(m, ctx.queryParam("column"));
     Double deadline = deadlineParam(ctx);
     byte[] bytes = imageBytes(ctx);
-    if (truncatedJpeg(bytes)) {
-      throw new ApiError(
-          400,
-          "bad_image",
-          "the JPEG is truncated (no end-of-image marker in its " + bytes.length + " bytes); send the whole file");
-    }
-    Image image;
-    try {
-      image =
-          ImageFiles.read(bytes, "in the request", m.classifier().transforms().channels(), config.maxPixels());
-    } catch (DatasetFormatException e) {
-      throw imageError(e, bytes.length);
-    }
+    Image image = decode(m, bytes);
     float[] x = m.classifier().preprocess(image);
     Route route = route(m, column, deadline, 1);
     BatchingQueue.Answer a = await(m.queue().submit(List.of(x), route.column()), start).get(0);
-    List<ClassScore> scores = TopK.of(a.logits(), m.classifier().classes(), top).get(0);
+    List<ClassScore> scores = TopK.of(a.values(), m.classifier().classes(), top).get(0);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("model", m.name());
     out.put("engine", m.classifier().engine());
@@ -253,6 +241,39 @@ public final class InferenceServer implements AutoCloseable {
     json(ctx, 200, out);
   }
 
+  /** The image's embedding: the pooled features the classifier head reads. */
+  private void embed(Context ctx) {
+    long start = ctx.attribute(STARTED);
+    ServedModel m = model(ctx, "embeddings");
+    refuseWhileDraining();
+    int size;
+    try {
+      size = m.classifier().embeddingSize();
+    } catch (DenseFractalException e) {
+      throw new ApiError(400, "no_embeddings", e.getMessage(), e);
+    }
+    float[] x = m.classifier().preprocess(decode(m, imageBytes(ctx)));
+    BatchingQueue.Answer a = await(m.queue().submitEmbeddings(List.of(x)), start).get(0);
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("model", m.name());
+    out.put("engine", m.classifier().engine());
+    out.put("size", size);
+    out.put("embedding", a.values());
+    out.put("batch_size", a.batchSize());
+    out.put("forward_ms", round(a.forwardMs()));
+    out.put("latency_ms", round((System.nanoTime() - start) / 1e6));
+    json(ctx, 200, out);
+  }
+
+  private Image decode(ServedModel m, byte[] bytes) {
+    try {
+      return ImageFiles.read(
+          bytes, "in the request", m.classifier().transforms().channels(), config.maxPixels());
+    } catch (DatasetFormatException e) {
+      throw imageError(e, bytes.length);
+    }
+  }
+
   private void infer(Context ctx) {
     long start = ctx.attribute(STARTED);
     ServedModel m = model(ctx, "infer");
@@ -266,7 +287,7 @@ public final class InferenceServer implements AutoCloseable {
     int classes = m.classifier().classes().size();
     float[] logits = new float[answers.size() * classes];
     for (int i = 0; i < answers.size(); i++) {
-      System.arraycopy(answers.get(i).logits(), 0, logits, i * classes, classes);
+      System.arraycopy(answers.get(i).values(), 0, logits, i * classes, classes);
     }
     Map<String, Object> output = new LinkedHashMap<>();
     output.put("name", "logits");
@@ -287,23 +308,6 @@ public final class InferenceServer implements AutoCloseable {
   }
 
   /**
-   * A JPEG cut short: Java's decoder fills the missing rows with grey and only warns, where PIL
-   * refuses the file; a whole JPEG ends with the end-of-image marker FF D9 (perhaps followed by a
-   * little padding).
-   */
-  static boolean truncatedJpeg(byte[] b) {
-    if (b.length < 3 || (b[0] & 0xff) != 0xff || (b[1] & 0xff) != 0xd8 || (b[2] & 0xff) != 0xff) {
-      return false;
-    }
-    for (int i = b.length - 2; i >= Math.max(2, b.length - 64); i--) {
-      if ((b[i] & 0xff) == 0xff && (b[i + 1] & 0xff) == 0xd9) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
    * The decoder's failure in a client's words (its messages speak of files in a folder): a size
    * refused from the header alone is 413, anything else 400.
    */
@@ -315,12 +319,15 @@ public final class InferenceServer implements AutoCloseable {
     if (m.contains("pixels, more than")) {
       return new ApiError(413, "image_too_large", m.replace("image in the request", "the image"), e);
     }
-    if (e.getCause() == null) {
+    if (m.contains("not a JPEG or PNG")) {
       return new ApiError(
           400, "bad_image", "the body is not a JPEG or PNG image (" + length + " bytes); send the image's bytes", e);
     }
     return new ApiError(
-        400, "bad_image", "the image cannot be decoded, it is damaged or truncated (" + length + " bytes)", e);
+        400,
+        "bad_image",
+        "the image cannot be decoded, it is damaged or truncated (" + length + " bytes); send the whole file",
+        e);
   }
 
   /** Which column answers, and whether the deadline was expected to be met. */

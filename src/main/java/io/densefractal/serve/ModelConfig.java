@@ -1,6 +1,7 @@
 package io.densefractal.serve;
 
 import io.densefractal.UsageException;
+import io.densefractal.inference.Engine;
 import io.densefractal.inference.ModelSource;
 
 /**
@@ -11,9 +12,22 @@ import io.densefractal.inference.ModelSource;
  * @param maxBatch most images one forward runs (1 turns batching off)
  * @param maxDelayMs how long the first image of a batch waits for others
  * @param queue most images waiting; more are answered 503 with Retry-After
+ * @param engine the engine, or null for the source's default (ONNX Runtime for .onnx files)
+ * @param threads intra-op threads, 0 for the engine's default
  */
 public record ModelConfig(
-    String name, ModelSource source, int maxBatch, int maxDelayMs, int queue) {
+    String name,
+    ModelSource source,
+    int maxBatch,
+    int maxDelayMs,
+    int queue,
+    Engine engine,
+    int threads) {
+
+  /** On the source's default engine and threads. */
+  public ModelConfig(String name, ModelSource source, int maxBatch, int maxDelayMs, int queue) {
+    this(name, source, maxBatch, maxDelayMs, queue, null, 0);
+  }
 
   public ModelConfig {
     if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
@@ -30,6 +44,9 @@ public record ModelConfig(
       throw new UsageException(
           "--queue must hold at least --max-batch (" + maxBatch + ") and at most 1000000, got "
               + queue);
+    }
+    if (threads < 0 || threads > 256) {
+      throw new UsageException("--threads must be 0-256, got " + threads);
     }
   }
 }

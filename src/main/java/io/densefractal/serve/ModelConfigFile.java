@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.densefractal.DenseFractalException;
+import io.densefractal.inference.Engine;
 import io.densefractal.inference.ModelSource;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,8 @@ import java.util.Set;
  * {"models": [
  *   {"name": "fashion", "run": "runs/r20"},
  *   {"name": "fn", "weights": "fn20.safetensors", "max_batch": 16, "max_delay_ms": 2},
- *   {"model": "resnet50", "pretrained": true, "queue": 512}
+ *   {"model": "resnet50", "pretrained": true, "queue": 512},
+ *   {"name": "r50-ort", "weights": "resnet50.onnx", "engine": "onnxruntime", "threads": 2}
  * ]}
  * }</pre>
  *
@@ -32,15 +34,16 @@ public final class ModelConfigFile {
   private static final Set<String> KEYS =
       Set.of(
           "name", "run", "weights", "model", "pretrained", "data", "max_batch", "max_delay_ms",
-          "queue");
+          "queue", "engine", "threads");
 
   private ModelConfigFile() {}
 
   /**
    * The models {@code file} lists; batching settings it does not give are the ones passed here.
    */
-  public static List<ModelConfig> read(Path file, int maxBatch, int maxDelayMs, int queue) {
-    Defaults defaults = new Defaults(maxBatch, maxDelayMs, queue);
+  public static List<ModelConfig> read(
+      Path file, int maxBatch, int maxDelayMs, int queue, Engine engine, int threads) {
+    Defaults defaults = new Defaults(maxBatch, maxDelayMs, queue, engine, threads);
     String text;
     try {
       text = Files.readString(file);
@@ -70,7 +73,7 @@ public final class ModelConfigFile {
     return out;
   }
 
-  private record Defaults(int maxBatch, int maxDelayMs, int queue) {}
+  private record Defaults(int maxBatch, int maxDelayMs, int queue, Engine engine, int threads) {}
 
   private static ModelConfig entry(JsonObject o, Path base, Defaults defaults, String where) {
     for (String key : o.keySet()) {
@@ -90,11 +93,21 @@ public final class ModelConfigFile {
           source,
           o.has("max_batch") ? o.get("max_batch").getAsInt() : defaults.maxBatch(),
           o.has("max_delay_ms") ? o.get("max_delay_ms").getAsInt() : defaults.maxDelayMs(),
-          o.has("queue") ? o.get("queue").getAsInt() : defaults.queue());
+          o.has("queue") ? o.get("queue").getAsInt() : defaults.queue(),
+          o.has("engine") ? engine(o.get("engine").getAsString()) : defaults.engine(),
+          o.has("threads") ? o.get("threads").getAsInt() : defaults.threads());
     } catch (DenseFractalException e) {
       throw new DenseFractalException(where + ": " + e.getMessage(), e);
     } catch (RuntimeException e) {
       throw new DenseFractalException(where + ": a value has the wrong type (" + firstLine(e) + ")", e);
+    }
+  }
+
+  private static Engine engine(String name) {
+    try {
+      return Engine.parse(name);
+    } catch (RuntimeException e) {
+      throw new DenseFractalException("engine must be libtorch or onnxruntime, got '" + name + "'");
     }
   }
 

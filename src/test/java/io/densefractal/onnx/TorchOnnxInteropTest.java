@@ -23,8 +23,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The same torchvision weights exported by torch 1.13's {@code torch.onnx.export}
- * (src/test/python/onnx_torch_export.py) and by us give the same ONNX Runtime outputs on the same
- * input (max|diff|/max|ref| below 1e-4), at batch 1 and a dynamic batch of 3.
+ * (src/test/python/torch_onnx_export.py, logits and embedding outputs) and by us give the same ONNX
+ * Runtime outputs on the same input (max|diff|/max|ref| below 1e-4), at batch 1 and a dynamic batch
+ * of 3.
  */
 class TorchOnnxInteropTest {
   @TempDir Path dir;
@@ -33,15 +34,15 @@ class TorchOnnxInteropTest {
   @ValueSource(strings = {"resnet18"})
   void ourExportAndTorchsGiveTheSameOutputs(String name) throws Exception {
     PythonReference.run(
-        "onnx_torch_export.py", "--model", name, "--num-classes", "10", "--size", "64", "--out",
-        dir.toString());
+        "torch_onnx_export.py", "--model", name, "--num-classes", "10", "--size", "64", "--out",
+        dir.toString(), "--pth", "--embedding");
     Path ours = dir.resolve(name + "-ours.onnx");
     ModelSpec spec = ModelZoo.get(name);
     try (NDManager manager = NDManager.newBaseManager()) {
       ModelOptions options = new ModelOptions(10, 3, MemoryFormat.CONTIGUOUS);
       Block block = spec.create(options);
       ModelWeights.initialize(
-          block, manager, spec.inputShape(options), WeightFiles.read(dir.resolve(name + ".pth")),
+          block, manager, spec.inputShape(options), WeightFiles.read(dir.resolve("weights.pth")),
           true);
       OnnxExport.write(block, OnnxFixtures.metadata(name, Output.LOGITS, 0, 10, 3, 64), ours);
     }
@@ -49,13 +50,17 @@ class TorchOnnxInteropTest {
     List<float[]> xs =
         List.of(OnnxFixtures.input(11, shapes.get(0)), OnnxFixtures.input(12, shapes.get(1)));
     List<Map<String, float[]>> torch =
-        OnnxFixtures.ort(Files.readAllBytes(dir.resolve(name + "-torch.onnx")), xs, shapes);
+        OnnxFixtures.ort(Files.readAllBytes(dir.resolve("model.onnx")), xs, shapes);
     List<Map<String, float[]>> us = OnnxFixtures.ort(Files.readAllBytes(ours), xs, shapes);
     for (int i = 0; i < shapes.size(); i++) {
       assertThat(torch.get(i).get("logits")).hasSize((int) shapes.get(i)[0] * 10);
-      assertClose(
-          name + " batch " + shapes.get(i)[0], us.get(i).get("logits"), torch.get(i).get("logits"),
-          1e-4);
+      for (String output : List.of("logits", "embedding")) {
+        assertClose(
+            name + " " + output + " batch " + shapes.get(i)[0],
+            us.get(i).get(output),
+            torch.get(i).get(output),
+            1e-4);
+      }
     }
   }
 }

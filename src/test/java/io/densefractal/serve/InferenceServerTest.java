@@ -123,6 +123,33 @@ class InferenceServerTest {
   }
 
   @Test
+  void embeddingsAreTheLibrarysPooledFeatures() throws Exception {
+    float[] x = reference.preprocess(ImageFiles.read(images.get(2), 1));
+    ServeTesting.Reply r = post(server, "/embeddings/r20", Files.readAllBytes(images.get(2)), "image/png");
+    float[] want;
+    try {
+      want = reference.embeddings(x, 1);
+    } catch (io.densefractal.DenseFractalException e) {
+      // The engine gives none (yet): the server says so, in its error shape, and keeps serving.
+      assertThat(r.status()).as(r.body()).isEqualTo(400);
+      assertThat(r.json().get("code").getAsString()).isEqualTo("no_embeddings");
+      assertThat(r.json().get("error").getAsString()).isEqualTo(e.getMessage());
+      assertThat(post(server, "/predictions/r20", Files.readAllBytes(images.get(2)), "image/png").status())
+          .isEqualTo(200);
+      return;
+    }
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.json().get("size").getAsInt()).isEqualTo(reference.embeddingSize()).isEqualTo(64);
+    JsonArray got = r.json().getAsJsonArray("embedding");
+    assertThat(got.size()).isEqualTo(want.length);
+    for (int i = 0; i < want.length; i++) {
+      assertThat(got.get(i).getAsFloat()).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-5f * Math.max(1, Math.abs(want[i]))));
+    }
+    assertThat(post(server, "/embeddings/r20", new byte[] {7}, "image/png").status()).isEqualTo(400);
+    assertThat(post(server, "/embeddings/nope", new byte[] {7}, "image/png").status()).isEqualTo(404);
+  }
+
+  @Test
   void multipartUploadAnswersLikeARawBody() {
     byte[] png = encode(picture(50, 40, 7), "png");
     String boundary = "densefractal-boundary";
