@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A/B of DenseNet-BC-100 training steps (standard, memory-efficient EVERYTHING and FIRST_PHASE)
+# A/B of DenseNet-BC-100 training steps (standard and memory-efficient)
 # between another checkout (OLD, e.g. `git worktree add /tmp/old <rev>`) and this one, alternating
 # runs so that machine noise hits both alike. Prints median/min/max ms and peak RSS per run.
 #   bench/ab_densenet_step.sh OLD_CHECKOUT [ROUNDS]
@@ -11,7 +11,7 @@ old="${1:?usage: bench/ab_densenet_step.sh OLD_CHECKOUT [ROUNDS]}"; rounds="${2:
 echo "date=$(date -u +%FT%T) cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) old=$old"
 printf "%-6s %-45s %10s %10s %10s %10s\n" build variant median_ms min_ms max_ms peak_mb
 for ((r = 1; r <= rounds; r++)); do
-  for flag in "" "--memory-efficient" "--memory-efficient --recompute FIRST_PHASE"; do
+  for flag in "" "--memory-efficient"; do
     for b in old new; do
       launcher=./densefractal; [[ $b == old ]] && launcher="$old/densefractal"
       # shellcheck disable=SC2086

@@ -7,7 +7,8 @@
 # $work/results.jsonl). Random weights: the speed of a forward does not depend on their values.
 #
 # Usage: bench/onnx_infer.sh [iters] [models...]
-#   default: 3 timed forwards after 1 warm-up; resnet50 resnext50_32x4d densenet121
+#   default: 3 timed forwards after 3 warm-ups (WARMUP=n to change; eager PyTorch and libtorch
+#   build their oneDNN primitives in the first forwards); resnet50 resnext50_32x4d densenet121
 #   densenet_bc100_k12 fractalnet20 fractalnet20:1 (":1" = column 1 alone)
 #   OPT_LEVELS=1 bench/onnx_infer.sh  also times ONNX Runtime's graph optimisation levels.
 set -euo pipefail
@@ -18,17 +19,16 @@ if [[ ${#models[@]} -eq 0 ]]; then
   models=(resnet50 resnext50_32x4d densenet121 densenet_bc100_k12 fractalnet20 fractalnet20:1)
 fi
 threads=2
+warmup="${WARMUP:-3}"
 work="${WORK:-$(mktemp -d)}"
 mkdir -p "$work"
 results="$work/results.jsonl"
 : >"$results"
 ./densefractal summary --list >/dev/null   # build the jar outside the measurement
 has_export=0
-if ./densefractal export --help 2>/dev/null | grep -q -- '--column'; then
-  if ./densefractal export --help 2>/dev/null | grep -qi 'onnx'; then has_export=1; fi
-fi
+if ./densefractal export --help 2>/dev/null | grep -q -- '\.onnx'; then has_export=1; fi
 
-echo "date=$(date -u +%F) threads=$threads iters=$iters cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "date=$(date -u +%F) threads=$threads warmup=$warmup iters=$iters cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 record() {  # engine model column batch json
@@ -50,31 +50,33 @@ for spec in "${models[@]}"; do
   esac
   colargs=(); [[ -n "$column" ]] && colargs=(--column "$column")
   tag="$model${column:+-c$column}"
-  # torch.onnx.export's graph of the same network (opset 13, dynamic batch).
+  # torch.onnx.export's graph of the same network (opset 13, dynamic batch), and its weights,
+  # which our export then writes (1000 outputs everywhere so that our exporter reads the .pth as
+  # ImageNet weights without a dataset on disk; the head is <1 % of any of these networks' MACs).
   /usr/bin/python3 src/test/python/torch_onnx_export.py --model "$model" --out "$work/torch-$tag" \
-      "${colargs[@]}" >/dev/null 2>&1
+      --num-classes 1000 --pth "${colargs[@]}" >/dev/null 2>&1
   if [[ $has_export == 1 ]]; then
-    ./densefractal export -m "$model" "${colargs[@]}" --to "$work/ours-$tag.onnx" >/dev/null 2>&1 \
-      || echo "export of $tag failed" >&2
+    ./densefractal export -m "$model" --weights "$work/torch-$tag/weights.pth" --image-size "$size" \
+        "${colargs[@]}" --to "$work/ours-$tag.onnx" >/dev/null 2>&1 || echo "export of $tag failed" >&2
   fi
   for batch in 1 "$big"; do
     j=$(/usr/bin/python3 bench/torch_step.py --model "$model" --mode infer --batch "$batch" \
-        --size "$size" --num-classes "$classes" --threads "$threads" --warmup 1 --iters "$iters" \
+        --size "$size" --num-classes "$classes" --threads "$threads" --warmup "$warmup" --iters "$iters" \
         "${colargs[@]}" 2>/dev/null || true)
     record torch "$model" "$column" "$batch" "$j"
     j=$(./densefractal bench --mode infer -m "$model" --batch "$batch" --threads "$threads" \
-        --warmup 1 --iters "$iters" "${colargs[@]}" --json 2>/dev/null || true)
+        --warmup "$warmup" --iters "$iters" "${colargs[@]}" --json 2>/dev/null || true)
     record libtorch "$model" "$column" "$batch" "$j"
     if [[ -f "$work/ours-$tag.onnx" ]]; then
       j=$(./densefractal bench --mode infer --engine onnxruntime --weights "$work/ours-$tag.onnx" \
-          --batch "$batch" --threads "$threads" --warmup 1 --iters "$iters" "${colargs[@]}" \
+          --batch "$batch" --threads "$threads" --warmup "$warmup" --iters "$iters" "${colargs[@]}" \
           --json 2>/dev/null || true)
     else
       j=""
     fi
     record ort-ours "$model" "$column" "$batch" "$j"
     j=$(./densefractal bench --mode infer --engine onnxruntime --weights "$work/torch-$tag/model.onnx" \
-        --batch "$batch" --threads "$threads" --warmup 1 --iters "$iters" --json 2>/dev/null || true)
+        --batch "$batch" --threads "$threads" --warmup "$warmup" --iters "$iters" --json 2>/dev/null || true)
     record ort-torch "$model" "$column" "$batch" "$j"
   done
   if [[ "${OPT_LEVELS:-0}" == 1 ]]; then
@@ -82,7 +84,7 @@ for spec in "${models[@]}"; do
       for batch in 1 "$big"; do
         j=$(./densefractal bench --mode infer --engine onnxruntime \
             --weights "$work/torch-$tag/model.onnx" --graph-optimization "$level" --batch "$batch" \
-            --threads "$threads" --warmup 1 --iters "$iters" --json 2>/dev/null || true)
+            --threads "$threads" --warmup "$warmup" --iters "$iters" --json 2>/dev/null || true)
         record "ort-torch-$level" "$model" "$column" "$batch" "$j"
       done
     done

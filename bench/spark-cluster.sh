@@ -12,6 +12,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${SPARK_CLUSTER_DIR:-${TMPDIR:-/tmp}/densefractal-spark-cluster}"
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
 port="${SPARK_MASTER_PORT:-7077}"
 workers="${SPARK_WORKERS:-2}"
 cores="${SPARK_WORKER_CORES:-1}"
@@ -60,7 +62,7 @@ start() {
   fi
   mkdir -p "$dir/logs" "$dir/pids" "$dir/work"
   jars
-  export SPARK_HOME="$dir" SPARK_SCALA_VERSION=2.13 SPARK_LOG_DIR="$dir/logs"
+  export SPARK_HOME="$dir" SPARK_SCALA_VERSION=2.13 SPARK_LOG_DIR="$dir/logs" SPARK_LOCAL_IP=127.0.0.1
   # Executors inherit the workers' environment: libtorch's allocator settings as the launcher's.
   export MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=4294967296 TORCH_CPP_LOG_LEVEL=ERROR
   java -Xmx512m "${opens[@]}" -cp "$dir/jars/*" org.apache.spark.deploy.master.Master \

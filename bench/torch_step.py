@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of `densefractal bench`: the same steps on random data. train = forward,
-cross-entropy, backward, plain SGD update (lr 0.01); infer = eval forward under no_grad.
+cross-entropy, backward, SGD update (lr 0.01, momentum 0.9, Nesterov, weight decay 1e-4: the
+DenseNet recipe's optimizer, as `densefractal bench` runs `train`'s step); infer = eval forward under no_grad.
 Prints one JSON object with the fields of `densefractal bench --json`."""
 import argparse
 import json
@@ -53,7 +54,7 @@ if a.channels_last:
     model = model.to(memory_format=torch.channels_last)
     x = x.contiguous(memory_format=torch.channels_last)
 target = torch.arange(a.batch) % a.num_classes
-opt = torch.optim.SGD(model.parameters(), lr=0.01)
+opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, nesterov=True, weight_decay=1e-4)
 times = []
 for i in range(a.warmup + a.iters):
     t0 = time.perf_counter()

@@ -26,6 +26,7 @@ p.add_argument("--num-classes", type=int, default=None,
                help="default: 1000 for torchvision models, 10 for CIFAR ones")
 p.add_argument("--column", type=int, help="FractalNet: export only column i (1 = shallowest)")
 p.add_argument("--size", type=int, help="input size (default 224, 32 for CIFAR models)")
+p.add_argument("--in-channels", type=int, default=3, help="input channels (models with conv1)")
 p.add_argument("--pth", action="store_true", help="also save the weights as weights.pth")
 p.add_argument("--input-shape", help="also save input.npy of this shape and torch's logits.npy")
 p.add_argument("--embedding", action="store_true",
@@ -46,6 +47,10 @@ if cifar:
     reference.randomise_batchnorm(model)
 else:
     model = getattr(torchvision.models, a.model)(num_classes=classes)
+if a.in_channels != 3:
+    old = model.conv1
+    model.conv1 = torch.nn.Conv2d(a.in_channels, old.out_channels, old.kernel_size, old.stride,
+                                  old.padding, bias=old.bias is not None)
 model.eval()
 
 
@@ -81,11 +86,11 @@ if a.pth:
 if a.embedding:
     graph = WithEmbedding(graph)
 graph.eval()
-x = torch.randn(1, 3, size, size)
+x = torch.randn(1, a.in_channels, size, size)
 torch.onnx.export(graph, x, os.path.join(a.out, "model.onnx"), opset_version=a.opset,
                   input_names=["input"], output_names=["logits"] + (["embedding"] if a.embedding else []),
                   dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"},
-                                "embedding": {0: "batch"}})
+                                **({"embedding": {0: "batch"}} if a.embedding else {})})
 if a.input_shape:
     x = torch.randn(tuple(int(d) for d in a.input_shape.split("x")))
     np.save(os.path.join(a.out, "input.npy"), x.numpy())

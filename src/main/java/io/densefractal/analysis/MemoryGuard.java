@@ -1,5 +1,6 @@
 package io.densefractal.analysis;
 
+import ai.djl.engine.EngineException;
 import io.densefractal.UsageException;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
@@ -51,8 +52,23 @@ public final class MemoryGuard {
     int baseSize = Math.min(size, spec.inputSize());
     int baseClasses = Math.min(options.numClasses(), d.numClasses());
     int baseChannels = Math.min(options.inChannels(), d.inChannels());
-    ModelSummary base =
-        ModelSummary.of(spec, new ModelOptions(baseClasses, baseChannels), baseSize);
+    ModelSummary base;
+    try {
+      base = ModelSummary.of(spec, new ModelOptions(baseClasses, baseChannels), baseSize);
+    } catch (EngineException e) {
+      if (String.valueOf(e.getMessage()).contains("Output size is too small")) {
+        throw new UsageException(
+            String.format(
+                Locale.ROOT,
+                "an input of %dx%d is too small for %s (a feature map would shrink below 1x1);"
+                    + " give a larger size (the model's own is %d)",
+                size,
+                size,
+                spec.name(),
+                spec.inputSize()));
+      }
+      throw e;
+    }
     for (LayerSummary l : base.layers()) {
       for (long dim : l.outputShape().getShape()) {
         if (dim < 1) {

@@ -15,7 +15,7 @@ import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.recompute.SegmentedNetwork;
-import io.densefractal.weights.TorchKeys;
+import io.densefractal.weights.block.TorchKeys;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -81,7 +81,7 @@ public record ModelSummary(
       saved += l.savedBytes();
     }
     long memoryEfficient =
-        block instanceof SegmentedNetwork s ? memoryEfficientBytes(s, layers, input) : -1;
+        SegmentedNetwork.of(block).map(s -> memoryEfficientBytes(s, layers, input)).orElse(-1L);
     long buffers = 0;
     for (Pair<String, Parameter> p : block.getParameters()) {
       if (!p.getValue().requiresGradient()) {

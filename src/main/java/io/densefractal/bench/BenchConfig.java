@@ -3,7 +3,6 @@ package io.densefractal.bench;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.recompute.SegmentedNetwork;
-import io.densefractal.recompute.RecomputingBackward;
 
 /**
  * One benchmark case.
@@ -18,7 +17,6 @@ import io.densefractal.recompute.RecomputingBackward;
  * @param warmup untimed steps first
  * @param iters timed steps
  * @param memoryEfficient train by recomputation (models that are segmented, e.g. DenseNet)
- * @param recompute what memory-efficient training recomputes
  * @param tailBudget memory-efficient training: the last segments run with their graph, up to this
  *     multiple of the largest segment input ({@link SegmentedNetwork#DEFAULT_TAIL_BUDGET})
  * @param foldBatchNorm infer with conv + BatchNorm pairs folded (models that support it)
@@ -37,7 +35,6 @@ public record BenchConfig(
     int warmup,
     int iters,
     boolean memoryEfficient,
-    RecomputingBackward.Policy recompute,
     double tailBudget,
     boolean foldBatchNorm,
     Integer column,

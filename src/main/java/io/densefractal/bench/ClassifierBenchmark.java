@@ -30,7 +30,6 @@ public final class ClassifierBenchmark {
             warmup,
             iters,
             false,
-            io.densefractal.recompute.RecomputingBackward.Policy.EVERYTHING,
             0,
             false,
             column,

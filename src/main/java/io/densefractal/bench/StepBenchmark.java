@@ -7,10 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.util.Pair;
 import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ConfigException;
@@ -18,7 +15,10 @@ import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.recompute.SegmentedNetwork;
-import io.densefractal.recompute.RecomputingBackward;
+import io.densefractal.train.Recipe;
+import io.densefractal.train.Sgd;
+import io.densefractal.train.TrainingStep;
+import io.densefractal.weights.block.TorchKeys;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +27,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * Times training or inference steps of a zoo model on random data, the same work as
- * bench/torch_step.py does in PyTorch: train = forward, cross-entropy, backward, plain SGD update;
- * infer = eval-mode forward without a graph. Every step runs in its own memory scope.
+ * bench/torch_step.py does in PyTorch: train = the step {@code train} runs (forward, cross-entropy,
+ * backward, then SGD with the model's recipe's momentum and weight decay); infer = eval-mode
+ * forward without a graph. Every step runs in its own memory scope.
  */
 public final class StepBenchmark {
   private static final float LEARNING_RATE = 0.01f;
@@ -38,7 +39,7 @@ public final class StepBenchmark {
   public static BenchResult run(BenchConfig c) {
     ModelSpec spec = ModelZoo.get(c.model());
     Block block = spec.create(new ModelOptions(c.numClasses(), c.inChannels(), c.memoryFormat()));
-    if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
+    if (c.memoryEfficient() && SegmentedNetwork.of(block).isEmpty()) {
       throw new ConfigException(c.model() + " has no memory-efficient mode (DenseNet models have)");
     }
     Engine.getInstance().setRandomSeed(0);
@@ -63,18 +64,20 @@ public final class StepBenchmark {
               .oneHot(c.numClasses());
       UnaryOperator<NDArray> loss =
           logits -> logits.logSoftmax(1).mul(oneHot).sum(new int[] {1}).mean().neg();
-      for (int i = -c.warmup(); i < c.iters(); i++) {
-        // Paired with a standard step, the two take turns going first.
-        boolean standardFirst = c.versusStandard() && i % 2 != 0;
-        double standard =
-            standardFirst ? timeStep(block, runner, ps, x, loss, c, i, false, manager) : 0;
-        double t = timeStep(block, runner, ps, x, loss, c, i, c.memoryEfficient(), manager);
-        if (c.versusStandard() && !standardFirst) {
-          standard = timeStep(block, runner, ps, x, loss, c, i, false, manager);
-        }
-        if (i >= 0) {
-          ms[i] = t;
-          standardMs[i] = standard;
+      try (Sgd sgd = Sgd.of(TorchKeys.parameters(block), Recipe.defaultRecipe(spec), manager)) {
+        for (int i = -c.warmup(); i < c.iters(); i++) {
+          // Paired with a standard step, the two take turns going first.
+          boolean standardFirst = c.versusStandard() && i % 2 != 0;
+          double standard =
+              standardFirst ? timeStep(runner, ps, x, loss, c, i, false, sgd, manager) : 0;
+          double t = timeStep(runner, ps, x, loss, c, i, c.memoryEfficient(), sgd, manager);
+          if (c.versusStandard() && !standardFirst) {
+            standard = timeStep(runner, ps, x, loss, c, i, false, sgd, manager);
+          }
+          if (i >= 0) {
+            ms[i] = t;
+            standardMs[i] = standard;
+          }
         }
       }
     }
@@ -102,7 +105,6 @@ public final class StepBenchmark {
 
   /** Milliseconds of one step in its own memory scope. */
   private static double timeStep(
-      Block block,
       Block runner,
       ParameterStore ps,
       NDArray x,
@@ -110,6 +112,7 @@ public final class StepBenchmark {
       BenchConfig c,
       long stepSeed,
       boolean memoryEfficient,
+      Sgd sgd,
       NDManager manager) {
     long t0 = System.nanoTime();
     try (NDManager step = manager.newSubManager()) {
@@ -117,7 +120,7 @@ public final class StepBenchmark {
       if (c.mode().equals("infer")) {
         runner.forward(ps, new NDList(x), false).singletonOrThrow().toFloatArray();
       } else {
-        trainStep(block, runner, ps, x, loss, c, stepSeed, memoryEfficient, step);
+        trainStep(runner, ps, x, loss, c, stepSeed, memoryEfficient, sgd);
       }
     }
     return (System.nanoTime() - t0) / 1e6;
@@ -130,7 +133,6 @@ public final class StepBenchmark {
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
-  @SuppressWarnings("unchecked")
   /** The block to run: the network, or one of its columns. */
   private static Block runner(Block block, BenchConfig c) {
     if (c.column() != null && c.memoryEfficient()) {
@@ -139,8 +141,8 @@ public final class StepBenchmark {
     return AnytimeNetwork.columnOrWhole(block, c.column(), c.model());
   }
 
-  private static <B extends Block & SegmentedNetwork> void trainStep(
-      Block block,
+  /** The step {@code train} runs: {@link TrainingStep}, then the {@link Sgd} update. */
+  private static void trainStep(
       Block runner,
       ParameterStore ps,
       NDArray x,
@@ -148,23 +150,9 @@ public final class StepBenchmark {
       BenchConfig c,
       long stepSeed,
       boolean memoryEfficient,
-      NDManager step) {
-    if (memoryEfficient) {
-      RecomputingBackward.step((B) block, ps, x, loss, stepSeed, c.recompute(), c.tailBudget());
-    } else {
-      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        collector.backward(loss.apply(runner.forward(ps, new NDList(x), true).singletonOrThrow()));
-      }
-    }
-    for (Pair<String, Parameter> p : block.getParameters()) {
-      if (p.getValue().requiresGradient()) {
-        NDArray w = p.getValue().getArray();
-        NDArray g = w.getGradient();
-        g.attach(step); // the handle (not the gradient itself) dies with the step
-        w.subi(g.mul(LEARNING_RATE));
-        g.subi(g); // zero for the next step: gradients accumulate
-      }
-    }
+      Sgd sgd) {
+    TrainingStep.run(runner, ps, x, loss, stepSeed, memoryEfficient, c.tailBudget());
+    sgd.step(LEARNING_RATE);
   }
 
   /** libtorch's intra-op thread count, as set by -Dai.djl.pytorch.num_threads. */

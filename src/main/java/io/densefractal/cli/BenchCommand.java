@@ -15,7 +15,6 @@ import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.recompute.SegmentedNetwork;
-import io.densefractal.recompute.RecomputingBackward;
 import io.densefractal.onnx.OnnxClassifier;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -87,14 +86,6 @@ final class BenchCommand implements Callable<Integer> {
       names = "--memory-efficient",
       description = "Train by recomputation: keep only segment boundaries (DenseNet).")
   boolean memoryEfficient;
-
-  @Option(
-      names = "--recompute",
-      defaultValue = "EVERYTHING",
-      description =
-          "With --memory-efficient: EVERYTHING (least memory) or FIRST_PHASE (torchvision's:"
-              + " recompute only concat+BN+ReLU+1x1, faster, more memory). Default EVERYTHING.")
-  RecomputingBackward.Policy recompute;
 
   @Option(
       names = "--tail-budget",
@@ -174,7 +165,6 @@ final class BenchCommand implements Callable<Integer> {
             warmup,
             iters,
             memoryEfficient,
-            recompute,
             tailBudget,
             foldBatchNorm,
             column,
@@ -253,7 +243,6 @@ final class BenchCommand implements Callable<Integer> {
         o.addProperty("column", column);
       }
       if (memoryEfficient) {
-        o.addProperty("recompute", recompute.name());
         o.addProperty("tail_budget", tailBudget);
       }
       o.addProperty("median_ms", r.medianMs());
@@ -274,7 +263,7 @@ final class BenchCommand implements Callable<Integer> {
           model,
           engineName,
           mode,
-          (memoryEfficient ? " (memory-efficient, recompute " + recompute + ")" : "")
+          (memoryEfficient ? " (memory-efficient)" : "")
               + (foldBatchNorm ? " (BatchNorm folded)" : "")
               + (column != null ? " (column " + column + ")" : "")
               + (memoryFormat != MemoryFormat.AUTO ? " (" + memoryFormat + ")" : ""),

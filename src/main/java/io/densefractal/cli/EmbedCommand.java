@@ -2,11 +2,12 @@ package io.densefractal.cli;
 
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.ImageFiles;
+import io.densefractal.files.OutputPaths;
 import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.weights.AtomicFiles;
-import io.densefractal.weights.Npy;
+import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -106,6 +108,13 @@ final class EmbedCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--csv and --output name the same file");
     }
+    List<Path> inputs = new ArrayList<>(images);
+    inputs.add(input);
+    inputs.add(weights);
+    if (run != null) {
+      inputs.addAll(OutputPaths.filesIn(run));
+    }
+    OutputPaths.check(Map.of("--output", output, "--csv", csvFile), inputs);
     int threads = engineArgs.threads(spec.commandLine());
     ModelSource source = new ModelSource(run, weights, model, pretrained, data);
     try (ImageClassifier classifier = Classifiers.open(source, engineArgs.engine, threads)) {

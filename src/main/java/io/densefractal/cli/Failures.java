@@ -24,6 +24,8 @@ final class Failures {
   static final int FAILURE = 1;
 
   private static final Pattern ALLOCATION = Pattern.compile("allocate (\\d+) bytes");
+  private static final Pattern QUALIFIED_THROWABLE =
+      Pattern.compile("\\b(?:[a-z_$][\\w$]*\\.)+[A-Z][\\w$]*(?:Exception|Error)(?::\\s*|\\b)");
 
   private Failures() {}
 
@@ -37,6 +39,9 @@ final class Failures {
   /** A user-facing single line for any failure. */
   static String oneLine(Throwable e) {
     String message = describe(e);
+    // Messages built around a lower layer's exception ("cannot write X: " + e) would show its
+    // class name: only its own words are kept.
+    message = QUALIFIED_THROWABLE.matcher(message).replaceAll("");
     return message.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
   }
 

@@ -15,9 +15,11 @@ import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.onnx.OnnxClassifier;
-import io.densefractal.weights.Npy;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.npy.Npy;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -100,6 +102,7 @@ final class InferCommand implements Callable<Integer> {
       inputs.add(weights);
     }
     OutputPaths.check(Map.of("--output", output), inputs);
+    checkHeap(input);
     Tensor x = Npy.read(input);
     if (!x.dtype().isFloatingPoint()) {
       throw new DenseFractalException(input + " holds " + x.dtype() + "; infer needs float images");
@@ -220,6 +223,32 @@ final class InferCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  /**
+   * The batch is read whole (file bytes, then floats): refused up front when the Java heap cannot
+   * hold both, rather than failing part-way.
+   */
+  private static void checkHeap(Path file) {
+    long bytes;
+    try {
+      bytes = Files.size(file);
+    } catch (IOException e) {
+      return; // reading reports it
+    }
+    long heap = Runtime.getRuntime().maxMemory();
+    if (2 * bytes > heap) {
+      throw new DenseFractalException(
+          String.format(
+              Locale.ROOT,
+              "%s holds %s; reading it needs about %s of Java heap, more than the %s this JVM"
+                  + " may use: split the batch, or give Java more with"
+                  + " DENSEFRACTAL_JAVA_OPTS=-Xmx<N>g",
+              file,
+              MemoryGuard.human(bytes),
+              MemoryGuard.human(2.0 * bytes),
+              MemoryGuard.human(heap)));
+    }
   }
 
   static void printTop(PrintWriter out, float[] logits, int classes, int k) {

@@ -71,7 +71,7 @@ public final class Comparison {
         Measurer m = new Measurer(model, inputSize, channels, classes, c.benchIters(), runDir);
         int batch = run.config().recipe().batchSize();
         JsonObject train = m.bench("train", batch, null, false);
-        boolean segmented = run.block() instanceof SegmentedNetwork;
+        boolean segmented = SegmentedNetwork.of(run.block()).isPresent();
         double memoryEfficientMb =
             segmented
                 ? m.bench("train", batch, null, true).get("peak_rss_mb").getAsDouble()

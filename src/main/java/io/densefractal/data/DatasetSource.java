@@ -1,6 +1,7 @@
 package io.densefractal.data;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.net.HttpGet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -57,9 +58,7 @@ enum DatasetSource {
      * DENSEFRACTAL_OFFLINE=1}.
      */
     static Locations defaults() {
-      boolean offline =
-          "true".equalsIgnoreCase(System.getProperty("densefractal.offline"))
-              || "1".equals(System.getenv("DENSEFRACTAL_OFFLINE"));
+      boolean offline = HttpGet.offline();
       return new Locations(
           Path.of(System.getProperty("user.home"), ".densefractal", "datasets"),
           Path.of("/usr/share/datasets"),
@@ -109,8 +108,19 @@ enum DatasetSource {
     places.add(where.system().resolve(name));
     for (Path place : places) {
       for (Path dir : List.of(place, place.resolve(alternative))) {
-        if (complete(dir)) {
+        List<String> missing = missing(dir);
+        if (missing.isEmpty()) {
           return dir;
+        }
+        if (missing.size() < files.size()) {
+          // Falling back to another copy would silently train on data the user did not point to.
+          throw new DatasetFormatException(
+              dir
+                  + " holds part of "
+                  + name
+                  + " but not "
+                  + String.join(", ", missing)
+                  + "; complete or remove that folder");
         }
       }
     }
@@ -129,13 +139,19 @@ enum DatasetSource {
 
   /** Whether {@code dir} has every file (IDX files with or without .gz). */
   boolean complete(Path dir) {
+    return missing(dir).isEmpty();
+  }
+
+  /** The dataset's files that {@code dir} lacks. */
+  private List<String> missing(Path dir) {
+    List<String> missing = new ArrayList<>();
     for (String f : files) {
       boolean idx = archiveFolder == null;
       if (idx ? IdxDataset.find(dir, f) == null : !Files.isRegularFile(dir.resolve(f))) {
-        return false;
+        missing.add(f);
       }
     }
-    return true;
+    return missing;
   }
 
   private DatasetNotFoundException notFound(List<Path> places, String why) {

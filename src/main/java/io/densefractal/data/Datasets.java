@@ -43,7 +43,7 @@ public final class Datasets {
 
   /** Names accepted besides folder paths, for help texts. */
   public static List<String> names() {
-    return List.of("fashion-mnist", "mnist", "cifar10", "cifar100", "demo");
+    return NamedDataset.names();
   }
 
   /**
@@ -59,15 +59,9 @@ public final class Datasets {
   static List<String> classes(
       String name, Path dataDir, double validationFraction, DatasetSource.Locations where) {
     Objects.requireNonNull(name, "name");
-    return switch (name) {
-      case "fashion-mnist", "demo" -> FASHION_MNIST_CLASSES;
-      case "mnist" -> MNIST_CLASSES;
-        // CIFAR: only the names file is read, not the images.
-      case "cifar10" -> CifarDataset.cifar10Classes(DatasetSource.CIFAR10.locate(dataDir, where));
-      case "cifar100" ->
-          CifarDataset.cifar100Classes(DatasetSource.CIFAR100.locate(dataDir, where));
-      default -> open(name, dataDir, validationFraction, 0, 0, where).train().classes();
-    };
+    return NamedDataset.byName(name)
+        .map(d -> d.classes(dataDir, where))
+        .orElseGet(() -> open(name, dataDir, validationFraction, 0, 0, where).train().classes());
   }
 
   /** {@link #open(String, Path, double, long, int)} at the dataset's own image size. */
@@ -108,17 +102,9 @@ public final class Datasets {
       throw new IllegalArgumentException("image size must be >= 0, got " + imageSize);
     }
     DataSplits d =
-        switch (name) {
-          case "fashion-mnist" ->
-              idx(name, DatasetSource.FASHION_MNIST.locate(dataDir, where), FASHION_MNIST_CLASSES);
-          case "mnist" -> idx(name, DatasetSource.MNIST.locate(dataDir, where), MNIST_CLASSES);
-          case "cifar10" ->
-              cifar(name, CifarDataset.cifar10(DatasetSource.CIFAR10.locate(dataDir, where)));
-          case "cifar100" ->
-              cifar(name, CifarDataset.cifar100(DatasetSource.CIFAR100.locate(dataDir, where)));
-          case "demo" -> demo();
-          default -> folder(name, dataDir, validationFraction, seed);
-        };
+        NamedDataset.byName(name)
+            .map(named -> named.open(dataDir, where))
+            .orElseGet(() -> folder(name, dataDir, validationFraction, seed));
     return imageSize > 0 && imageSize != d.transforms().size()
         ? new DataSplits(d.name(), d.train(), d.test(), d.transforms().withSize(imageSize))
         : d;
@@ -127,13 +113,7 @@ public final class Datasets {
   /** The transforms of a named dataset (any other name: an image folder's), without opening it. */
   public static TransformSpec transforms(String name, int imageSize) {
     TransformSpec t =
-        switch (name) {
-          case "fashion-mnist", "demo" -> fashionMnist();
-          case "mnist" -> mnist();
-          case "cifar10" -> cifar10();
-          case "cifar100" -> cifar100();
-          default -> imageFolder();
-        };
+        NamedDataset.byName(name).map(NamedDataset::transforms).orElseGet(Datasets::imageFolder);
     return imageSize > 0 && imageSize != t.size() ? t.withSize(imageSize) : t;
   }
 
@@ -179,32 +159,20 @@ public final class Datasets {
         256);
   }
 
-  private static DataSplits idx(String name, Path dir, List<String> classes) {
-    TransformSpec t = name.equals("mnist") ? mnist() : fashionMnist();
-    return new DataSplits(
-        name, IdxDataset.read(dir, "train", classes), IdxDataset.read(dir, "t10k", classes), t);
-  }
-
-  private static DataSplits cifar(String name, ImageDataset[] splits) {
-    return new DataSplits(
-        name, splits[0], splits[1], name.equals("cifar10") ? cifar10() : cifar100());
-  }
-
   /** The stratified Fashion-MNIST subset bundled in the jar (12,000 train / 2,000 test). */
-  private static DataSplits demo() {
-    return new DataSplits(
-        "demo",
-        IdxDataset.read(
-            resource("train-images-idx3-ubyte.gz"),
-            resource("train-labels-idx1-ubyte.gz"),
-            FASHION_MNIST_CLASSES,
-            "bundled demo train set"),
-        IdxDataset.read(
-            resource("t10k-images-idx3-ubyte.gz"),
-            resource("t10k-labels-idx1-ubyte.gz"),
-            FASHION_MNIST_CLASSES,
-            "bundled demo test set"),
-        fashionMnist());
+  static ImageDataset[] demoSplits() {
+    return new ImageDataset[] {
+      IdxDataset.read(
+          resource("train-images-idx3-ubyte.gz"),
+          resource("train-labels-idx1-ubyte.gz"),
+          FASHION_MNIST_CLASSES,
+          "bundled demo train set"),
+      IdxDataset.read(
+          resource("t10k-images-idx3-ubyte.gz"),
+          resource("t10k-labels-idx1-ubyte.gz"),
+          FASHION_MNIST_CLASSES,
+          "bundled demo test set")
+    };
   }
 
   private static InputStream resource(String file) {

@@ -36,9 +36,8 @@ public final class OutputPaths {
         throw new UsageException(
             flag + " " + out + ": the folder " + dir + " does not exist; create it first");
       }
-      if (dir != null && !Files.isWritable(dir)) {
-        throw new UsageException(
-            flag + " " + out + ": the folder " + dir + " is not writable; choose another path");
+      if (dir != null) {
+        probeWritable(flag, out, dir);
       }
       if (Files.exists(out) && !Files.isRegularFile(out)) {
         throw new UsageException(
@@ -57,6 +56,18 @@ public final class OutputPaths {
                   + "); writing it would destroy that input, choose another path");
         }
       }
+    }
+  }
+
+  // Files.isWritable says yes to root even on read-only and virtual file systems (/proc): only a
+  // real file creation tells.
+  private static void probeWritable(String flag, Path out, Path dir) {
+    try {
+      Path probe = Files.createTempFile(dir, ".densefractal-probe-", ".tmp");
+      Files.deleteIfExists(probe);
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new UsageException(
+          flag + " " + out + ": cannot create files in " + dir + "; choose another folder");
     }
   }
 

@@ -36,26 +36,16 @@ public interface ImageClassifier extends AutoCloseable {
   float[] logits(float[] images, int n, Integer column);
 
   /**
-   * Length of one embedding: the globally average-pooled features the classifier head reads (the
-   * vector people index).
-   *
-   * @throws io.densefractal.DenseFractalException where this classifier cannot give embeddings
+   * D: the length of an embedding, the globally pooled last feature map the classifier reads (the
+   * "include_top=False + global pool" vector).
    */
-  default int embeddingSize() {
-    throw new io.densefractal.DenseFractalException(
-        name() + " on " + engine() + " gives no embeddings");
-  }
+  int embeddingSize();
 
   /**
-   * Embeddings of {@code n} images laid out as in {@link #logits}: row-major (n, {@link
+   * Eval-mode embeddings of {@code n} images laid out as for {@link #logits}; row-major (n, {@link
    * #embeddingSize()}).
-   *
-   * @throws io.densefractal.DenseFractalException where this classifier cannot give embeddings
    */
-  default float[] embeddings(float[] images, int n) {
-    throw new io.densefractal.DenseFractalException(
-        name() + " on " + engine() + " gives no embeddings");
-  }
+  float[] embeddings(float[] images, int n);
 
   /**
    * One decoded image as network input: shorter side resized to the input size (or the spec's

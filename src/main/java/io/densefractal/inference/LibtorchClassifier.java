@@ -10,6 +10,8 @@ import ai.djl.training.ParameterStore;
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.TransformSpec;
 import io.densefractal.models.AnytimeNetwork;
+import io.densefractal.models.FeatureNetwork;
+import io.densefractal.models.Features;
 import io.densefractal.train.TrainedRun;
 import java.util.List;
 
@@ -53,6 +55,29 @@ public final class LibtorchClassifier implements ImageClassifier {
 
   @Override
   public float[] logits(float[] images, int n, Integer column) {
+    return run(AnytimeNetwork.columnOrWhole(run.block(), column, name()), images, n);
+  }
+
+  @Override
+  public int embeddingSize() {
+    return network().featureChannels();
+  }
+
+  @Override
+  public float[] embeddings(float[] images, int n) {
+    network(); // a clear message before any work
+    return run(Features.of(run.block(), Features.Kind.POOLED), images, n);
+  }
+
+  private FeatureNetwork network() {
+    if (!(run.block() instanceof FeatureNetwork network)) {
+      throw new DenseFractalException(name() + " has no feature output to embed with");
+    }
+    return network;
+  }
+
+  /** Eval-mode forward of (n, C, H, W) images through {@code runner}, flattened. */
+  private float[] run(Block runner, float[] images, int n) {
     TransformSpec t = transforms();
     long per = (long) t.channels() * t.size() * t.size();
     if (n < 1 || images.length != n * per) {
@@ -68,7 +93,6 @@ public final class LibtorchClassifier implements ImageClassifier {
               + t.size());
     }
     FiniteInputs.check(images, n + " input image(s)");
-    Block runner = AnytimeNetwork.columnOrWhole(run.block(), column, name());
     try (NDManager scope = run.manager().newSubManager()) {
       NDArray x = scope.create(images, new Shape(n, t.channels(), t.size(), t.size()));
       return runner

@@ -1,6 +1,6 @@
 package io.densefractal.inference;
 
-import io.densefractal.DenseFractalException;
+import io.densefractal.UsageException;
 import java.nio.file.Path;
 
 /**
@@ -21,10 +21,10 @@ public record ModelSource(
 
   public ModelSource {
     if (run != null && (model != null || weights != null || pretrained)) {
-      throw new DenseFractalException("--run takes the model and weights from the run");
+      throw new UsageException("--run takes the model and weights from the run");
     }
     if (run == null && ((weights == null) == !pretrained || (pretrained && model == null))) {
-      throw new DenseFractalException(
+      throw new UsageException(
           "give --run RUN_DIR, --weights FILE (with --model unless the file names it), or --model"
               + " with --pretrained");
     }

@@ -6,20 +6,20 @@ import ai.djl.ndarray.NDArray;
  * How a network lays out its 4-D activations in memory for inference. The values are the same
  * either way; the speed is not: libtorch's CPU kernels for channels-last (NHWC) arrays are
  * vectorised where some NCHW ones are not (BatchNorm's batch statistics are a scalar loop per
- * channel in NCHW), and oneDNN's convolutions prefer it. Measured: 6–18 % faster batched inference
- * for every family here, but 10–15 % slower single-image ResNet-50 inference (docs/BENCHMARKS.md,
- * "Channels-last activations").
+ * channel in NCHW), and oneDNN's convolutions prefer it: faster batched inference for every family
+ * here, slower single-image ResNet-50 inference (measured in docs/BENCHMARKS.md, "Channels-last
+ * activations").
  *
  * <p>A network converts its input on entry; convolutions, BatchNorm, ReLU, pooling and channel
  * concatenation keep the layout of their input, so the whole forward pass runs in it. Parameters
  * keep their usual layout, so weight files are unaffected.
  *
  * <p>Training runs NCHW unless {@link #CHANNELS_LAST} is chosen explicitly: channels-last training
- * steps are 10–25 % faster, but libtorch 2.7.1's channels-last BatchNorm backward accumulates its
- * per-channel sums in float (the NCHW kernel in double), so its gradients lose precision in
- * proportion to the mean of the incoming gradient: ResNet-20's first-stage gradients came out 0.3–2
- * % off NCHW and PyTorch, beyond the project's parity tolerance (PyTorch's own channels_last
- * training has the same kernels). So it is an opt-in, never the default.
+ * steps are faster (docs/BENCHMARKS.md), but libtorch 2.7.1's channels-last BatchNorm backward
+ * accumulates its per-channel sums in float (the NCHW kernel in double), so its gradients lose
+ * precision in proportion to the mean of the incoming gradient: ResNet-20's first-stage gradients
+ * came out 0.3–2 % off NCHW and PyTorch, beyond the project's parity tolerance (PyTorch's own
+ * channels_last training has the same kernels). So it is an opt-in, never the default.
  */
 public enum MemoryFormat {
   /**

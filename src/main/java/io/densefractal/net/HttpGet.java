@@ -33,6 +33,15 @@ public final class HttpGet {
   private HttpGet() {}
 
   /**
+   * Whether downloads are off: the system property {@code densefractal.offline} is {@code true} or
+   * the environment variable {@code DENSEFRACTAL_OFFLINE} is {@code 1}.
+   */
+  public static boolean offline() {
+    return "true".equalsIgnoreCase(System.getProperty("densefractal.offline"))
+        || "1".equals(System.getenv("DENSEFRACTAL_OFFLINE"));
+  }
+
+  /**
    * Writes the body of {@code uri} (after redirects) to {@code out}.
    *
    * @throws IOException when the server cannot be reached, answers with a status other than 200, or

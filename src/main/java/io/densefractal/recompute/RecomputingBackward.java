@@ -13,14 +13,8 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
-import io.densefractal.recompute.AppendingSegment;
-import io.densefractal.recompute.BatchStatistics;
 import io.densefractal.models.Scoped;
-import io.densefractal.weights.TorchKeys;
-import io.densefractal.recompute.Segment;
-import io.densefractal.recompute.SegmentedNetwork;
-import io.densefractal.recompute.StatisticsReusingSegment;
-import io.densefractal.recompute.TwoPhaseSegment;
+import io.densefractal.weights.block.TorchKeys;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -38,15 +32,14 @@ import java.util.function.UnaryOperator;
  *       segments (for a DenseNet: the feature maps themselves, linear in depth). A segment that
  *       normalises its state's concatenation ({@link StatisticsReusingSegment}: a dense layer, a
  *       transition) takes the batch statistics of the state's maps, each computed once ({@link
- *       BatchStatistics}), instead of recomputing them over the whole concatenation (−0.07× of a
- *       standard step at depth 100, −0.11× at depth 250; docs/BENCHMARKS.md).
+ *       BatchStatistics}), instead of recomputing them over the whole concatenation (timed in
+ *       docs/BENCHMARKS.md).
  *   <li>The network's tail — the last segments, as many as fit a memory budget — runs as an
  *       ordinary forward and backward from its saved input state, loss included. The backward walk
  *       reaches the tail first, so its graph is freed before the large early segments are
- *       recomputed, and its forward is not done twice (measured on DenseNet-BC-100, batch 64: −5 to
- *       −9 % step time for +11 % peak memory; docs/BENCHMARKS.md). The budget is a multiple of the
- *       largest segment input ({@link SegmentedNetwork#DEFAULT_TAIL_BUDGET}), so the peak stays
- *       linear in depth.
+ *       recomputed, and its forward is not done twice (a little more memory for less time;
+ *       docs/BENCHMARKS.md). The budget is a multiple of the largest segment input ({@link
+ *       SegmentedNetwork#DEFAULT_TAIL_BUDGET}), so the peak stays linear in depth.
  *   <li>Remaining segments last to first: recompute the segment from its saved input with recording
  *       on, and back-propagate g, the saved gradient of its output, from the output. Parameter
  *       gradients accumulate across these calls into exactly what one backward would give; the
@@ -69,17 +62,6 @@ import java.util.function.UnaryOperator;
 public final class RecomputingBackward {
   private RecomputingBackward() {}
 
-  /** How much of a {@link TwoPhaseSegment} to recompute. */
-  public enum Policy {
-    /** Recompute every segment whole: only the states between segments are kept (least memory). */
-    EVERYTHING,
-    /**
-     * Keep the second phase's graph and recompute only the first (torchvision's memory_efficient):
-     * less time, more memory (a DenseNet-BC layer keeps 2 × 4k channels instead of k).
-     */
-    FIRST_PHASE
-  }
-
   /** The logits (detached) and the loss value of one step. */
   public record Result(NDArray logits, float loss) {}
 
@@ -88,126 +70,146 @@ public final class RecomputingBackward {
    * parameters' gradient arrays (zero them between steps, as with a normal backward); call this
    * outside any open {@link GradientCollector}.
    *
-   * @param block the network (also a {@link SegmentedNetwork})
+   * @param block the network; {@link SegmentedNetwork#of} must know it
    * @param loss maps logits to a scalar loss
    * @param stepSeed seeds the dropout masks of this step (ignored for deterministic networks)
    */
-  public static <B extends Block & SegmentedNetwork> Result step(
-      B block, ParameterStore ps, NDArray x, UnaryOperator<NDArray> loss, long stepSeed) {
-    return step(block, ps, x, loss, stepSeed, Policy.EVERYTHING);
-  }
-
-  /** {@link #step(Block, ParameterStore, NDArray, UnaryOperator, long)} with a chosen policy. */
-  public static <B extends Block & SegmentedNetwork> Result step(
-      B block,
-      ParameterStore ps,
-      NDArray x,
-      UnaryOperator<NDArray> loss,
-      long stepSeed,
-      Policy policy) {
-    return step(block, ps, x, loss, stepSeed, policy, SegmentedNetwork.DEFAULT_TAIL_BUDGET);
+  public static Result step(
+      Block block, ParameterStore ps, NDArray x, UnaryOperator<NDArray> loss, long stepSeed) {
+    return step(block, ps, x, loss, stepSeed, SegmentedNetwork.DEFAULT_TAIL_BUDGET);
   }
 
   /**
-   * {@link #step(Block, ParameterStore, NDArray, UnaryOperator, long, Policy)} with a chosen tail
-   * budget: 0 recomputes every segment, a large one runs the whole network as one ordinary step.
+   * {@link #step(Block, ParameterStore, NDArray, UnaryOperator, long)} with a chosen tail budget: 0
+   * recomputes every segment, a large one runs the whole network as one ordinary step.
    */
-  public static <B extends Block & SegmentedNetwork> Result step(
-      B block,
+  public static Result step(
+      Block block,
       ParameterStore ps,
       NDArray x,
       UnaryOperator<NDArray> loss,
       long stepSeed,
-      Policy policy,
       double tailBudget) {
-    List<Segment> segments = block.segments();
-    boolean stochastic = block.isStochastic();
-    NDManager manager = x.getManager();
-    long[] inputSizes = block.segmentInputElements(x.getShape());
-    if (inputSizes.length != segments.size()) {
+    SegmentedNetwork network =
+        SegmentedNetwork.of(block)
+            .orElseThrow(() -> new IllegalArgumentException("not a segmented network: " + block));
+    Step step = new Step(network, ps, x.getManager(), stepSeed);
+    long[] inputSizes = network.segmentInputElements(x.getShape());
+    if (inputSizes.length != step.segments.size()) {
       throw new IllegalStateException(
-          inputSizes.length + " segment input sizes for " + segments.size() + " segments");
+          inputSizes.length + " segment input sizes for " + step.segments.size() + " segments");
     }
     int tailStart = SegmentedNetwork.tailStart(inputSizes, tailBudget);
-
-    // 1. Forward, no graph: keep the input of every segment (states share their arrays). A segment
-    // that normalises its state's concatenation takes the batch statistics of the state's arrays,
-    // each computed once, and leaves its BatchNorm's running statistics to the recomputation.
-    List<NDList> inputs = new ArrayList<>(segments.size());
-    NDArray[] intermediates = new NDArray[segments.size()];
-    Map<NDArray, BatchStatistics> statistics = new IdentityHashMap<>();
-    List<Block> updatedByRecomputation = new ArrayList<>();
-    NDList state = new NDList(x);
-    for (int i = 0; i < tailStart; i++) {
-      inputs.add(state);
-      seed(stochastic, stepSeed, i);
-      Segment segment = segments.get(i);
-      if (policy == Policy.EVERYTHING
-          && segment instanceof StatisticsReusingSegment reusing
-          && BatchStatistics.supports(state.head())) {
-        BatchStatistics given =
-            BatchStatistics.concat(
-                state.stream()
-                    .map(a -> statistics.computeIfAbsent(a, BatchStatistics::of))
-                    .toList());
-        state = Scoped.applyList(state, s -> reusing.forward(ps, s, given));
-        updatedByRecomputation.add(reusing.stateNorm());
-      } else if (policy == Policy.FIRST_PHASE && segment instanceof TwoPhaseSegment twoPhase) {
-        int index = i;
-        state =
-            Scoped.applyList(
-                state,
-                s -> {
-                  NDArray intermediate = leaf(twoPhase.first(ps, s, true));
-                  intermediate.attach(manager);
-                  intermediates[index] = intermediate;
-                  NDList next = new NDList(s);
-                  try (GradientCollector graph = Engine.getInstance().newGradientCollector()) {
-                    next.add(twoPhase.second(ps, intermediate, true)); // its graph is kept
-                  }
-                  return next;
-                });
-      } else {
-        state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
-      }
-    }
-    inputs.add(state); // the tail's input: the output of the last recomputed segment
-    // 2. The tail, forward and backward with its graph (or only the loss when the tail is empty):
-    // the gradient of its input state starts the walk.
-    NDList tailInput = new NDList(state.size());
-    for (NDArray a : state) {
-      NDArray d = leaf(a);
-      d.attach(manager);
-      tailInput.add(d);
-    }
-    NDArray logits;
-    float lossValue;
-    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDList s = tailInput;
-      for (int i = tailStart; i < segments.size(); i++) {
-        seed(stochastic, stepSeed, i);
-        Segment segment = segments.get(i);
-        s = Scoped.applyList(s, in -> segment.forward(ps, in, true));
-      }
-      NDArray out = s.singletonOrThrow();
-      NDArray l = loss.apply(out);
-      lossValue = l.getFloat();
-      logits = out.stopGradient();
-      logits.attach(manager);
-      collector.backward(l);
-    }
-    NDList grads = new NDList(tailInput.size());
-    for (NDArray d : tailInput) {
-      NDArray g = d.getGradient().duplicate();
-      g.attach(manager);
-      grads.add(g);
-    }
+    NDList tailInput = step.forwardWithoutGraph(x, tailStart);
+    TailOutput tail = step.tailWithGraph(tailInput, tailStart, loss);
     // Every other BatchNorm has now run once; the recomputations must not count again.
     List<Pair<NDArray, NDArray>> runningStats =
-        saveRunningStatistics(block, updatedByRecomputation);
+        saveRunningStatistics(block, step.updatedByRecomputation);
+    step.recomputeBackwards(tail.inputGradients(), tailStart);
+    restoreRunningStatistics(runningStats);
+    return new Result(tail.logits(), tail.loss());
+  }
 
-    // 3. The other segments backwards: recompute with a graph, back-propagate the saved gradient.
-    for (int i = tailStart - 1; i >= 0; i--) {
+  /** What the tail hands back: the gradients of its input state, the logits and the loss. */
+  private record TailOutput(NDList inputGradients, NDArray logits, float loss) {}
+
+  /** One step's state: the segments and the inputs the first pass keeps for the recomputation. */
+  private static final class Step {
+    final List<Segment> segments;
+    final boolean stochastic;
+    final ParameterStore ps;
+    final NDManager manager;
+    final long stepSeed;
+    final List<NDList> inputs = new ArrayList<>();
+    final List<Block> updatedByRecomputation = new ArrayList<>();
+
+    Step(SegmentedNetwork network, ParameterStore ps, NDManager manager, long stepSeed) {
+      this.segments = network.segments();
+      this.stochastic = network.isStochastic();
+      this.ps = ps;
+      this.manager = manager;
+      this.stepSeed = stepSeed;
+    }
+
+    /**
+     * Phase 1: forward through the segments before the tail with no graph, keeping the input of
+     * every segment (states share their arrays). A segment that normalises its state's
+     * concatenation takes the batch statistics of the state's arrays, each computed once, and
+     * leaves its BatchNorm's running statistics to the recomputation. Returns the tail's input.
+     */
+    NDList forwardWithoutGraph(NDArray x, int tailStart) {
+      Map<NDArray, BatchStatistics> statistics = new IdentityHashMap<>();
+      NDList state = new NDList(x);
+      for (int i = 0; i < tailStart; i++) {
+        inputs.add(state);
+        seed(i);
+        Segment segment = segments.get(i);
+        if (segment instanceof StatisticsReusingSegment reusing
+            && BatchStatistics.supports(state.head())) {
+          BatchStatistics given =
+              BatchStatistics.concat(
+                  state.stream()
+                      .map(a -> statistics.computeIfAbsent(a, BatchStatistics::of))
+                      .toList());
+          state = Scoped.applyList(state, s -> reusing.forward(ps, s, given));
+          updatedByRecomputation.add(reusing.stateNorm());
+        } else {
+          state = Scoped.applyList(state, s -> segment.forward(ps, s, true));
+        }
+      }
+      inputs.add(state); // the tail's input: the output of the last recomputed segment
+      return state;
+    }
+
+    /**
+     * Phase 2: the tail, forward and backward with its graph (or only the loss when the tail is
+     * empty): the gradient of its input state starts the walk back.
+     */
+    TailOutput tailWithGraph(NDList state, int tailStart, UnaryOperator<NDArray> loss) {
+      NDList tailInput = new NDList(state.size());
+      for (NDArray a : state) {
+        NDArray d = leaf(a);
+        d.attach(manager);
+        tailInput.add(d);
+      }
+      NDArray logits;
+      float lossValue;
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDList s = tailInput;
+        for (int i = tailStart; i < segments.size(); i++) {
+          seed(i);
+          Segment segment = segments.get(i);
+          s = Scoped.applyList(s, in -> segment.forward(ps, in, true));
+        }
+        NDArray out = s.singletonOrThrow();
+        NDArray l = loss.apply(out);
+        lossValue = l.getFloat();
+        logits = out.stopGradient();
+        logits.attach(manager);
+        collector.backward(l);
+      }
+      NDList grads = new NDList(tailInput.size());
+      for (NDArray d : tailInput) {
+        NDArray g = d.getGradient().duplicate();
+        g.attach(manager);
+        grads.add(g);
+      }
+      return new TailOutput(grads, logits, lossValue);
+    }
+
+    /**
+     * Phase 3: the segments before the tail, last to first: recompute each with a graph from its
+     * saved input and back-propagate the saved gradient of its output.
+     */
+    void recomputeBackwards(NDList tailInputGradients, int tailStart) {
+      NDList grads = tailInputGradients;
+      for (int i = tailStart - 1; i >= 0; i--) {
+        grads = recomputeBackward(i, grads);
+      }
+    }
+
+    /** Recomputes segment {@code i}, back-propagates {@code grads}; its input's gradients. */
+    private NDList recomputeBackward(int i, NDList grads) {
       try (NDManager scope = manager.newSubManager()) {
         Segment segment = segments.get(i);
         AppendingSegment appending = segment.appending();
@@ -227,16 +229,8 @@ public final class RecomputingBackward {
           in.add(d);
         }
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-          seed(stochastic, stepSeed, i);
-          if (intermediates[i] != null && segment instanceof TwoPhaseSegment twoPhase) {
-            // Back through the kept graph of the second phase, then recompute the first.
-            NDArray appended = inputs.get(i + 1).get(saved.size());
-            appended.tempAttach(scope);
-            NDArray intermediate = intermediates[i];
-            intermediate.attach(scope);
-            backward(appended, grads.get(grads.size() - 1));
-            backward(twoPhase.first(ps, in, true), intermediate.getGradient());
-          } else if (appending != null) {
+          seed(i);
+          if (appending != null) {
             // Only the appended array is new: the rest of the state passes through unchanged.
             backward(appending.compute(ps, in, true), grads.get(grads.size() - 1));
           } else {
@@ -269,11 +263,15 @@ public final class RecomputingBackward {
         for (int j = appending != null ? saved.size() : 0; j < grads.size(); j++) {
           grads.get(j).close();
         }
-        grads = inputGrads;
+        return inputGrads;
       }
     }
-    restoreRunningStatistics(runningStats);
-    return new Result(logits, lossValue);
+
+    private void seed(int segment) {
+      if (stochastic) {
+        Engine.getInstance().setRandomSeed(segmentSeed(stepSeed, segment));
+      }
+    }
   }
 
   /**
@@ -320,12 +318,6 @@ public final class RecomputingBackward {
   /** The per-segment seed that makes the recomputation draw the forward's dropout masks. */
   public static int segmentSeed(long stepSeed, int segment) {
     return (int) (stepSeed * 1_000_003L + segment);
-  }
-
-  private static void seed(boolean stochastic, long stepSeed, int segment) {
-    if (stochastic) {
-      Engine.getInstance().setRandomSeed(segmentSeed(stepSeed, segment));
-    }
   }
 
   /** Copies of the running statistics of {@code block}'s BatchNorms except {@code excluded}. */

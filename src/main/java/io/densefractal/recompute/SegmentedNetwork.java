@@ -1,13 +1,16 @@
 package io.densefractal.recompute;
 
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import io.densefractal.models.densenet.DenseNet;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * A network that can present its forward pass as a chain of {@link Segment}s, so that training can
- * keep only the states between segments and recompute the rest (see {@code
- * RecomputingBackward}). Chaining the segments must compute exactly what the
- * block's own forward computes.
+ * A network's forward pass presented as a chain of {@link Segment}s, so that training can keep only
+ * the states between segments and recompute the rest (see {@link RecomputingBackward}). Chaining
+ * the segments must compute exactly what the block's own forward computes. {@link #of} knows which
+ * networks have one (DenseNet).
  *
  * <p>Memory-efficient training runs the network's tail — the last segments, as many as {@link
  * #tailStart} admits — as an ordinary forward and backward, and recomputes the segments before it.
@@ -16,11 +19,17 @@ public interface SegmentedNetwork {
   /**
    * The tail that runs with its graph may hold segment inputs adding up to this many times the
    * largest segment input. Its graph keeps about two arrays of each input's size (the concatenation
-   * and the ReLU output), about what recomputing the largest segment holds at its peak; 5 measured
-   * best on DenseNet-BC-100 (1.33–1.34× a standard step in three rounds, 4: 1.35–1.39×, 6:
-   * 1.33–1.40×, all at 0.46–0.47× its peak; docs/BENCHMARKS.md).
+   * and the ReLU output), about what recomputing the largest segment holds at its peak; the value
+   * is the one measured best on DenseNet-BC-100 (docs/BENCHMARKS.md, "Tail budget").
    */
   double DEFAULT_TAIL_BUDGET = 5;
+
+  /** {@code block}'s segmented forward pass, or empty when it has none. */
+  static Optional<SegmentedNetwork> of(Block block) {
+    return block instanceof DenseNet net
+        ? Optional.of(new DenseNetSegments(net))
+        : Optional.empty();
+  }
 
   List<Segment> segments();
 

@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.internal.chartpart.IChart;
 import org.knowm.xchart.style.AxesChartStyler;
@@ -88,8 +89,16 @@ public final class Charts {
     } catch (IOException e) {
       throw new DenseFractalException("cannot create directory " + parent + ": " + e, e);
     }
-    AtomicFiles.write(
-        file,
-        (OutputStream out) -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
+    // Encoded in memory first, without ImageIO's temp-file cache: a full disk then fails the
+    // plain write below with a clear message, instead of ImageIO's cache stream failing later in
+    // its own shutdown thread with a stack trace.
+    ImageIO.setUseCache(false);
+    byte[] png;
+    try {
+      png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+    } catch (IOException e) {
+      throw new DenseFractalException("cannot draw " + file + ": " + e.getMessage(), e);
+    }
+    AtomicFiles.write(file, (OutputStream out) -> out.write(png));
   }
 }

@@ -1,6 +1,6 @@
 package io.densefractal.serve;
 
-import io.densefractal.DenseFractalException;
+import io.densefractal.UsageException;
 import io.densefractal.inference.Engine;
 import io.densefractal.inference.ModelSource;
 
@@ -31,21 +31,22 @@ public record ModelConfig(
 
   public ModelConfig {
     if (name != null && !name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
-      throw new DenseFractalException(
-          "model name '" + name + "' must be 1-64 letters, digits, '_', '.' or '-'");
+      throw new UsageException(
+          "--name '" + name + "' must be 1-64 letters, digits, '_', '.' or '-'");
     }
     if (maxBatch < 1 || maxBatch > 1024) {
-      throw new DenseFractalException("max batch must be 1-1024, got " + maxBatch);
+      throw new UsageException("--max-batch must be 1-1024, got " + maxBatch);
     }
     if (maxDelayMs < 0 || maxDelayMs > 10_000) {
-      throw new DenseFractalException("max delay must be 0-10000 ms, got " + maxDelayMs);
+      throw new UsageException("--max-delay-ms must be 0-10000, got " + maxDelayMs);
     }
     if (queue < maxBatch || queue > 1_000_000) {
-      throw new DenseFractalException(
-          "queue must hold at least max batch (" + maxBatch + ") and at most 1000000, got " + queue);
+      throw new UsageException(
+          "--queue must hold at least --max-batch (" + maxBatch + ") and at most 1000000, got "
+              + queue);
     }
     if (threads < 0 || threads > 256) {
-      throw new DenseFractalException("threads must be 0-256, got " + threads);
+      throw new UsageException("--threads must be 0-256, got " + threads);
     }
   }
 }

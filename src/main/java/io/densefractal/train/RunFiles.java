@@ -72,4 +72,17 @@ final class RunFiles {
       throw new DenseFractalException("cannot clean up " + dir + ": " + e, e);
     }
   }
+
+  /**
+   * Deletes {@code dir}, which this process created for a run that failed before writing anything
+   * but its lock file: no empty run directory is left behind.
+   */
+  static void removeIfUnused(Path dir) {
+    try {
+      Files.deleteIfExists(dir.resolve(io.densefractal.files.RunLock.FILE));
+      Files.deleteIfExists(dir); // fails, harmlessly, when the run wrote files
+    } catch (IOException e) {
+      // Not empty: the run got as far as writing its logs, which stay for the user to see.
+    }
+  }
 }

@@ -2,12 +2,10 @@ package io.densefractal.train;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.densefractal.DenseFractalException;
 import io.densefractal.analysis.MemoryGuard;
@@ -21,15 +19,14 @@ import io.densefractal.models.ConfigException;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
-import io.densefractal.recompute.RecomputingBackward;
 import io.densefractal.recompute.SegmentedNetwork;
 import io.densefractal.weights.AtomicFiles;
-import io.densefractal.weights.LoadReport;
-import io.densefractal.weights.ModelWeights;
 import io.densefractal.weights.StateDict;
-import io.densefractal.weights.TorchKeys;
 import io.densefractal.weights.WeightFiles;
 import io.densefractal.weights.WeightsMetadata;
+import io.densefractal.weights.block.LoadReport;
+import io.densefractal.weights.block.ModelWeights;
+import io.densefractal.weights.block.TorchKeys;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -138,12 +135,22 @@ public final class Trainer {
     RunData data = RunData.open(c);
     Block block = spec.create(data.modelOptions());
     checkRunnable(c, data, block);
+    if (c.initialWeights() != null) {
+      // A damaged file is reported before the run directory exists.
+      Checkpoint.modelWeights(WeightFiles.read(Path.of(c.initialWeights())));
+    }
     // Only now, with model and data known to be usable, does the directory appear.
+    boolean created = !Files.exists(runDir);
     createDirectories(runDir);
     try (RunLock lock = RunLock.acquire(runDir)) {
       refuseExistingRun(runDir); // another process may have finished a run here meanwhile
       RunFiles.clearDeadRun(runDir, out);
       return run(runDir, c, from, stopAfter, new Prepared(data, block));
+    } catch (RuntimeException e) {
+      if (created) {
+        RunFiles.removeIfUnused(runDir);
+      }
+      throw e;
     }
   }
 
@@ -151,7 +158,7 @@ public final class Trainer {
   private record Prepared(RunData data, Block block) {}
 
   private static void checkRunnable(TrainConfig c, RunData data, Block block) {
-    if (c.memoryEfficient() && !(block instanceof SegmentedNetwork)) {
+    if (c.memoryEfficient() && SegmentedNetwork.of(block).isEmpty()) {
       throw new ConfigException(
           c.model()
               + " has no memory-efficient mode (DenseNet models have); drop --memory-efficient");
@@ -465,18 +472,19 @@ public final class Trainer {
           NDArray target = Batches.targets(b, numClasses, recipe.labelSmoothing(), scope);
           UnaryOperator<NDArray> loss = crossEntropy(target);
           long stepSeed = Seeds.mix(c.seed(), Seeds.ENGINE, stats.globalStep);
-          StepOutput o = step(block, ps, x, loss, stepSeed, c.memoryEfficient());
-          if (!Float.isFinite(o.loss)) {
-            throw diverged(o.loss, epoch, step, lr, state);
+          TrainingStep.Output o =
+              TrainingStep.run(block, ps, x, loss, stepSeed, c.memoryEfficient());
+          if (!Float.isFinite(o.loss())) {
+            throw diverged(o.loss(), epoch, step, lr, state);
           }
-          long[] predicted = o.logits.argMax(1).toLongArray();
+          long[] predicted = o.logits().argMax(1).toLongArray();
           for (int i = 0; i < b.count(); i++) {
             if (predicted[i] == b.labels()[i]) {
               stats.correct++;
             }
           }
           sgd.step(lr);
-          stepLoss = o.loss;
+          stepLoss = o.loss();
         }
         stats.lossSum += (double) stepLoss * b.count();
         stats.count += b.count();
@@ -500,34 +508,6 @@ public final class Trainer {
   /** Mean cross-entropy of logits against (possibly smoothed) one-hot targets, as PyTorch's. */
   static UnaryOperator<NDArray> crossEntropy(NDArray target) {
     return logits -> logits.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
-  }
-
-  record StepOutput(NDArray logits, float loss) {}
-
-  /** Forward, loss and backward of one batch; gradients accumulate into the parameters. */
-  @SuppressWarnings("unchecked")
-  static <B extends Block & SegmentedNetwork> StepOutput step(
-      Block block,
-      ParameterStore ps,
-      NDArray x,
-      UnaryOperator<NDArray> loss,
-      long stepSeed,
-      boolean memoryEfficient) {
-    if (memoryEfficient) {
-      RecomputingBackward.Result r = RecomputingBackward.step((B) block, ps, x, loss, stepSeed);
-      return new StepOutput(r.logits(), r.loss());
-    }
-    // Dropout and drop-path draw from the engine's generator: seed it per step.
-    Engine.getInstance().setRandomSeed((int) stepSeed);
-    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray logits = block.forward(ps, new NDList(x), true).singletonOrThrow();
-      NDArray l = loss.apply(logits);
-      float value = l.getFloat();
-      if (Float.isFinite(value)) {
-        collector.backward(l);
-      }
-      return new StepOutput(logits, value);
-    }
   }
 
   private static TrainingDivergedException diverged(

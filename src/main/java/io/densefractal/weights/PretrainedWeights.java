@@ -186,8 +186,7 @@ public final class PretrainedWeights {
   }
 
   private static boolean offline() {
-    return "true".equalsIgnoreCase(System.getProperty("densefractal.offline"))
-        || "1".equals(System.getenv("DENSEFRACTAL_OFFLINE"));
+    return HttpGet.offline();
   }
 
   private static Path defaultDirectory() {

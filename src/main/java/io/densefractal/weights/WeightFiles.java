@@ -1,5 +1,11 @@
 package io.densefractal.weights;
 
+import io.densefractal.weights.io.ByteOrders;
+import io.densefractal.weights.io.FileChecks;
+import io.densefractal.weights.io.ReadGuard;
+import io.densefractal.weights.pth.PthReader;
+import io.densefractal.weights.pth.PthWriter;
+import io.densefractal.weights.safetensors.SafeTensors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

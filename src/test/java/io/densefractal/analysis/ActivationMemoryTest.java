@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.ndarray.types.Shape;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
-import io.densefractal.models.densenet.DenseNet;
+import io.densefractal.recompute.SegmentedNetwork;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.LongStream;
@@ -47,7 +47,7 @@ class ActivationMemoryTest {
   void theEfficientFigureCountsTheStatesAndTheTailGraph() {
     for (String name : List.of("densenet_bc100_k12", "densenet121")) {
       ModelSpec spec = ModelZoo.get(name);
-      DenseNet net = (DenseNet) spec.create(spec.defaults());
+      SegmentedNetwork net = SegmentedNetwork.of(spec.create(spec.defaults())).orElseThrow();
       Shape input = new Shape(1, 3, spec.inputSize(), spec.inputSize());
       ModelSummary s = summary(name);
       // Every layer row belongs to exactly one segment.

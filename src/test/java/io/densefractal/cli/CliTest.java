@@ -6,8 +6,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.densefractal.weights.Npy;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.npy.Npy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -31,7 +31,7 @@ class CliTest {
             io.densefractal.models.ModelZoo.get("resnet20_cifar"),
             new io.densefractal.models.ModelOptions(10, 1),
             0)) {
-      io.densefractal.weights.PthWriter.write(m.stateDict(), file);
+      io.densefractal.weights.pth.PthWriter.write(m.stateDict(), file);
     }
   }
 

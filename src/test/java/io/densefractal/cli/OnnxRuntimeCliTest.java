@@ -3,7 +3,7 @@ package io.densefractal.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.densefractal.testing.PythonReference;
-import io.densefractal.weights.Npy;
+import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
@@ -37,8 +37,16 @@ class OnnxRuntimeCliTest {
   /** The same small network stamped with opset 99. */
   static Path opset99;
 
+  /** resnet20_cifar for 1-channel 28x28 input with 10 outputs (read with --data demo). */
+  static Path grey;
+
   @BeforeAll
   static void export() {
+    grey = fixtures.resolve("grey");
+    PythonReference.run(
+        "torch_onnx_export.py",
+        "--model", "resnet20_cifar", "--in-channels", "1", "--size", "28",
+        "--out", grey.toString());
     resnet18 = fixtures.resolve("resnet18");
     PythonReference.run(
         "torch_onnx_export.py",
@@ -121,6 +129,22 @@ class OnnxRuntimeCliTest {
     List<String> rows = Files.readAllLines(csvFile, StandardCharsets.UTF_8);
     assertThat(rows.get(1)).startsWith("\"" + a + "\",");
     assertThat(rows.get(2)).startsWith(b + ",");
+  }
+
+  @Test
+  void evalRunsAnOnnxFileOnItsDatasetsTestSplit() {
+    Path png = dir.resolve("confusion.png");
+    CliTest.Result r =
+        CliTest.run(
+            "eval", "--weights", grey.resolve("model.onnx").toString(), "--data", "demo",
+            "--threads", "2", "--confusion", png.toString());
+    assertThat(r.code()).as(r.err()).isZero();
+    assertThat(r.out()).contains("on demo (2000 test images", "onnxruntime", "test accuracy: ");
+    assertThat(png).isNotEmptyFile();
+
+    r = CliTest.run("eval", "--weights", grey.resolve("model.onnx").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("--data");
   }
 
   @Test

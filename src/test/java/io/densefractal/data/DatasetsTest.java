@@ -116,6 +116,24 @@ class DatasetsTest {
   }
 
   @Test
+  void aFolderWithPartOfTheFilesIsReportedNotSkippedForAnotherCopy() throws IOException {
+    TestFiles.idxFolder(tmp.resolve("system/mnist"), 40, 10, true);
+    Path home = tmp.resolve("home/mnist");
+    TestFiles.idxFolder(home, 50, 10, true);
+    Path removed;
+    try (var files = Files.list(home)) {
+      removed = files.filter(f -> f.getFileName().toString().startsWith("t10k-labels")).findFirst()
+          .orElseThrow();
+    }
+    Files.delete(removed);
+    assertThatThrownBy(() -> Datasets.open("mnist", null, 0.1, 0, 0, offline()))
+        .isInstanceOf(DatasetFormatException.class)
+        .hasMessageContaining(home.toString())
+        .hasMessageContaining("t10k-labels")
+        .hasMessageNotContaining("\n");
+  }
+
+  @Test
   void looksInDataDirItsSubFolderHomeAndSystem() throws IOException {
     TestFiles.idxFolder(tmp.resolve("data"), 20, 10, true);
     assertThat(Datasets.open("mnist", tmp.resolve("data"), 0.1, 0, 0, offline()).train().size())

@@ -123,7 +123,7 @@ class BatchStatisticsTest {
       ParameterStore ps = new ParameterStore(m, false);
       NDList state = new NDList(m.randomNormal(input));
       int reused = 0;
-      for (Segment segment : net.segments()) {
+      for (Segment segment : SegmentedNetwork.of(net).orElseThrow().segments()) {
         if (segment instanceof StatisticsReusingSegment reusing) {
           List<BatchStatistics> perMap = new ArrayList<>();
           for (NDArray map : state) {

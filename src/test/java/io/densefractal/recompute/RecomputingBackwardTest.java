@@ -13,11 +13,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import io.densefractal.recompute.Segment;
-import io.densefractal.recompute.SegmentedNetwork;
 import io.densefractal.models.densenet.DenseNet;
 import io.densefractal.models.densenet.DenseNets;
-import io.densefractal.weights.TorchKeys;
+import io.densefractal.weights.block.TorchKeys;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +75,7 @@ class RecomputingBackwardTest {
         () -> smallDenseNet(dropRate),
         (net, ps, x) -> {
           NDList state = new NDList(x);
-          List<Segment> segments = net.segments();
+          List<Segment> segments = SegmentedNetwork.of(net).orElseThrow().segments();
           for (int i = 0; i < segments.size(); i++) {
             Engine.getInstance().setRandomSeed(RecomputingBackward.segmentSeed(stepSeed, i));
             state = segments.get(i).forward(ps, state, true);
@@ -112,13 +110,11 @@ class RecomputingBackwardTest {
    */
   static final double[] BUDGETS = {0, 1, SegmentedNetwork.DEFAULT_TAIL_BUDGET};
 
-  static Outcome recomputed(
-      double dropRate, long stepSeed, RecomputingBackward.Policy policy, double budget) {
-    return recomputed(() -> smallDenseNet(dropRate), stepSeed, policy, budget);
+  static Outcome recomputed(double dropRate, long stepSeed, double budget) {
+    return recomputed(() -> smallDenseNet(dropRate), stepSeed, budget);
   }
 
-  static Outcome recomputed(
-      Supplier<DenseNet> network, long stepSeed, RecomputingBackward.Policy policy, double budget) {
+  static Outcome recomputed(Supplier<DenseNet> network, long stepSeed, double budget) {
     Engine.getInstance().setRandomSeed(7);
     DenseNet net = network.get();
     try (NDManager m = NDManager.newBaseManager()) {
@@ -127,7 +123,7 @@ class RecomputingBackwardTest {
       NDArray x = m.randomNormal(INPUT);
       RecomputingBackward.Result r =
           RecomputingBackward.step(
-              net, new ParameterStore(m, false), x, crossEntropy(m), stepSeed, policy, budget);
+              net, new ParameterStore(m, false), x, crossEntropy(m), stepSeed, budget);
       return outcome(net, r.loss());
     }
   }
@@ -153,15 +149,13 @@ class RecomputingBackwardTest {
     Outcome expected = standard(0);
     assertSame(expected, chainedSegments(0, 1), 1e-6); // the segments are the forward pass
     for (double budget : BUDGETS) {
-      for (RecomputingBackward.Policy policy : RecomputingBackward.Policy.values()) {
-        assertSame(expected, recomputed(0, 1, policy, budget), 1e-5);
-      }
+      assertSame(expected, recomputed(0, 1, budget), 1e-5);
     }
   }
 
   @Test
   void theMiddleBudgetSplitsTheSmallNetwork() {
-    DenseNet net = smallDenseNet(0);
+    SegmentedNetwork net = SegmentedNetwork.of(smallDenseNet(0)).orElseThrow();
     long[] sizes = net.segmentInputElements(INPUT);
     assertThat(sizes).hasSize(net.segments().size());
     assertThat(sizes[0]).isEqualTo(INPUT.size());
@@ -182,13 +176,9 @@ class RecomputingBackwardTest {
   @Test
   void plainDenseNetGradientsEqualAStandardStep() {
     Outcome expected = standard(RecomputingBackwardTest::smallPlainDenseNet);
-    for (RecomputingBackward.Policy policy : RecomputingBackward.Policy.values()) {
-      for (double budget : BUDGETS) {
-        assertSame(
-            expected,
-            recomputed(RecomputingBackwardTest::smallPlainDenseNet, 1, policy, budget),
-            1e-5);
-      }
+    for (double budget : BUDGETS) {
+      assertSame(
+          expected, recomputed(RecomputingBackwardTest::smallPlainDenseNet, 1, budget), 1e-5);
     }
   }
 
@@ -196,9 +186,7 @@ class RecomputingBackwardTest {
   void dropoutMasksAreReplayedInTheRecomputation() {
     Outcome expected = chainedSegments(0.2, 42);
     for (double budget : BUDGETS) {
-      for (RecomputingBackward.Policy policy : RecomputingBackward.Policy.values()) {
-        assertSame(expected, recomputed(0.2, 42, policy, budget), 1e-5);
-      }
+      assertSame(expected, recomputed(0.2, 42, budget), 1e-5);
     }
     // and the masks matter: another step seed gives other gradients
     Outcome other = chainedSegments(0.2, 43);

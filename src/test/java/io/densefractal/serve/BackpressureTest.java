@@ -65,6 +65,16 @@ class BackpressureTest {
     }
 
     @Override
+    public int embeddingSize() {
+      throw new UnsupportedOperationException("this test classifier gives no embeddings");
+    }
+
+    @Override
+    public float[] embeddings(float[] images, int n) {
+      throw new UnsupportedOperationException("this test classifier gives no embeddings");
+    }
+
+    @Override
     public float[] logits(float[] images, int n, Integer column) {
       int call = forwards.incrementAndGet();
       if (call > 1) { // the server's warm-up forward passes straight through

@@ -24,7 +24,7 @@ import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.models.fractalnet.FractalNet;
 import io.densefractal.models.fractalnet.FractalNetConfig;
-import io.densefractal.weights.TorchKeys;
+import io.densefractal.weights.block.TorchKeys;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -132,18 +132,12 @@ class BatchNormRecalibrationTest {
   /** Three blocks, three columns, with dropout and both kinds of drop-path on. */
   static FractalNet regularizedFractalNet() {
     return new FractalNet(
-        new FractalNetConfig(
-            3,
-            List.of(8, 16, 16),
-            List.of(0.2, 0.3, 0.4),
-            FractalNetConfig.BlockInput.PROJECTED,
-            true,
-            false,
-            0.3,
-            0.5,
-            false,
-            10,
-            1));
+        FractalNetConfig.builder()
+            .channels(List.of(8, 16, 16))
+            .dropRates(List.of(0.2, 0.3, 0.4))
+            .localDrop(0.3)
+            .inChannels(1)
+            .build());
   }
 
   static void assertClose(NDArray actual, NDArray expected) {

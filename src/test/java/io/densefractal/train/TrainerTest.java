@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.densefractal.DenseFractalException;
-import io.densefractal.weights.SafeTensors;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.safetensors.SafeTensors;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

@@ -14,10 +14,10 @@ import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.testing.PythonReference;
 import io.densefractal.testing.ZooParity;
-import io.densefractal.weights.Npy;
 import io.densefractal.weights.StateDict;
-import io.densefractal.weights.TorchKeys;
 import io.densefractal.weights.WeightFiles;
+import io.densefractal.weights.block.TorchKeys;
+import io.densefractal.weights.npy.Npy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,8 +82,8 @@ class TrainingParityTest {
           NDArray x = ZooParity.npyArray(dir.resolve("x_" + step + ".npy"), manager);
           long[] labels = Npy.read(dir.resolve("y_" + step + ".npy")).toLongArray();
           NDArray target = manager.create(labels).oneHot(classes);
-          Trainer.StepOutput o =
-              Trainer.step(
+          TrainingStep.Output o =
+              TrainingStep.run(
                   block,
                   new ParameterStore(manager, false),
                   x,

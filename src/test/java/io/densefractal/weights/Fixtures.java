@@ -19,13 +19,13 @@ import java.util.List;
 import java.util.Map;
 
 /** The committed fixtures of src/test/resources/weights and their torch-computed expectations. */
-final class Fixtures {
+public final class Fixtures {
   /** A tensor as the fixture script describes it: dtype name, shape, little-endian bytes. */
-  record Expected(String dtype, long[] shape, byte[] bytes) {}
+  public record Expected(String dtype, long[] shape, byte[] bytes) {}
 
   private Fixtures() {}
 
-  static Path path(String name) {
+  public static Path path(String name) {
     URL url = Fixtures.class.getResource("/weights/" + name);
     if (url == null) {
       throw new IllegalStateException(
@@ -38,7 +38,7 @@ final class Fixtures {
     }
   }
 
-  static byte[] bytes(String name) {
+  public static byte[] bytes(String name) {
     try {
       return Files.readAllBytes(path(name));
     } catch (IOException e) {
@@ -47,7 +47,7 @@ final class Fixtures {
   }
 
   /** Expected tensors by key, in the order torch.load returned them. */
-  static LinkedHashMap<String, Expected> expected(String jsonName) {
+  public static LinkedHashMap<String, Expected> expected(String jsonName) {
     JsonObject root;
     try {
       root = JsonParser.parseString(Files.readString(path(jsonName))).getAsJsonObject();
@@ -70,27 +70,27 @@ final class Fixtures {
     return out;
   }
 
-  static byte[] bytes(Tensor t) {
+  public static byte[] bytes(Tensor t) {
     ByteBuffer b = t.buffer();
     byte[] out = new byte[b.remaining()];
     b.get(out);
     return out;
   }
 
-  static void assertTensor(String key, Tensor actual, Expected expected) {
+  public static void assertTensor(String key, Tensor actual, Expected expected) {
     assertThat(actual.dtype().toString()).as(key + " dtype").isEqualTo(expected.dtype());
     assertThat(actual.shape()).as(key + " shape").containsExactly(expected.shape());
     assertThat(bytes(actual)).as(key + " bytes").isEqualTo(expected.bytes());
   }
 
-  static void assertStateDict(StateDict sd, Map<String, Expected> expected) {
+  public static void assertStateDict(StateDict sd, Map<String, Expected> expected) {
     assertThat(sd.keys()).containsExactlyElementsOf(expected.keySet());
     for (Map.Entry<String, Expected> e : expected.entrySet()) {
       assertTensor(e.getKey(), sd.get(e.getKey()), e.getValue());
     }
   }
 
-  static void assertSameTensors(StateDict actual, StateDict expected) {
+  public static void assertSameTensors(StateDict actual, StateDict expected) {
     assertThat(actual.keys()).containsExactlyElementsOf(expected.keys());
     for (String key : expected.keys()) {
       Tensor want = expected.get(key);
@@ -102,7 +102,7 @@ final class Fixtures {
   }
 
   /** One small tensor of every dtype, plus a scalar and an empty tensor, with awkward key names. */
-  static StateDict allDtypes() {
+  public static StateDict allDtypes() {
     StateDict sd = new StateDict();
     sd.put(
         "conv.weight",

@@ -2,6 +2,10 @@ package io.densefractal.weights;
 
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.densefractal.weights.npy.Npy;
+import io.densefractal.weights.pth.PthReader;
+import io.densefractal.weights.pth.TorchFiles;
+import io.densefractal.weights.safetensors.SafeTensors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

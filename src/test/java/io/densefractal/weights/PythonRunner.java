@@ -9,19 +9,20 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs /usr/bin/python3 snippets for cross-checks against the reference implementations. */
-final class PythonRunner {
+public final class PythonRunner {
   /** Debian's python3 with torch 1.13; -Ddensefractal.python=... points elsewhere. */
-  static final Path PYTHON = Path.of(System.getProperty("densefractal.python", "/usr/bin/python3"));
+  public static final Path PYTHON =
+      Path.of(System.getProperty("densefractal.python", "/usr/bin/python3"));
 
   private static final long TIMEOUT_SECONDS = 120;
 
   /** What a run printed and how it ended. */
-  record Result(int exitCode, String stdout, String stderr) {}
+  public record Result(int exitCode, String stdout, String stderr) {}
 
   private PythonRunner() {}
 
   /** Whether python3 exists and can {@code import <module>}. */
-  static boolean canImport(String module) {
+  public static boolean canImport(String module) {
     if (!Files.isExecutable(PYTHON)) {
       return false;
     }
@@ -32,7 +33,7 @@ final class PythonRunner {
     }
   }
 
-  static Result run(String script, String... args) throws IOException {
+  public static Result run(String script, String... args) throws IOException {
     List<String> command = new ArrayList<>(List.of(PYTHON.toString(), "-c", script));
     command.addAll(List.of(args));
     Process p = new ProcessBuilder(command).start();

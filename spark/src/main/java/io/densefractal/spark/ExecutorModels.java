@@ -15,9 +15,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * executor (the JVM's exit releases the native memory).
  */
 final class ExecutorModels {
-  /** libtorch reads its intra-op thread count once, when the engine starts. */
-  static final String LIBTORCH_THREADS = "ai.djl.pytorch.num_threads";
-
   private static final ConcurrentHashMap<JobModel, ImageClassifier> LOADED =
       new ConcurrentHashMap<>();
 
@@ -26,17 +23,12 @@ final class ExecutorModels {
   /**
    * The classifier of {@code model}, loaded on first use. Concurrent first calls wait for one load.
    *
-   * @param threadsPerTask intra-op threads each task's forward may use (the cores a task holds),
-   *     applied when this JVM starts the engine
+   * @param threadsPerTask intra-op threads each task's forward may use (the cores a task holds;
+   *     libtorch has one pool per process, so concurrent tasks share cores, not oversubscribe them)
    */
   static ImageClassifier get(JobModel model, int threadsPerTask) {
     return LOADED.computeIfAbsent(
         model,
-        m -> {
-          if (System.getProperty(LIBTORCH_THREADS) == null) {
-            System.setProperty(LIBTORCH_THREADS, Integer.toString(Math.max(1, threadsPerTask)));
-          }
-          return Classifiers.open(m.toModelSource());
-        });
+        m -> Classifiers.open(m.toModelSource(), m.engineOrDefault(), Math.max(1, threadsPerTask)));
   }
 }

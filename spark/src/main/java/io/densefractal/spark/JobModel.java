@@ -1,5 +1,6 @@
 package io.densefractal.spark;
 
+import io.densefractal.inference.Engine;
 import io.densefractal.inference.ModelSource;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -14,7 +15,8 @@ import java.nio.file.Path;
  * @param model a zoo model name, or null
  * @param pretrained torchvision's ImageNet weights for {@code model}
  * @param dataset with {@code weights}: the dataset they were trained on, or null
- * @param engine the inference engine's CLI name
+ * @param engine the inference engine's CLI name ({@code libtorch}, {@code onnxruntime}), or null
+ *     for the source's default (ONNX Runtime for an {@code .onnx} file, else libtorch)
  */
 public record JobModel(
     String run, String weights, String model, boolean pretrained, String dataset, String engine)
@@ -29,16 +31,24 @@ public record JobModel(
         model,
         pretrained,
         dataset);
+    if (engine != null) {
+      Engine.parse(engine);
+    }
   }
 
-  public static JobModel of(ModelSource source, String engine) {
+  public static JobModel of(ModelSource source, Engine engine) {
     return new JobModel(
         source.run() == null ? null : source.run().toAbsolutePath().toString(),
         source.weights() == null ? null : source.weights().toAbsolutePath().toString(),
         source.model(),
         source.pretrained(),
         source.dataset(),
-        engine);
+        engine == null ? null : engine.cliName());
+  }
+
+  /** The engine asked for, or null for the source's default. */
+  public Engine engineOrDefault() {
+    return engine == null ? null : Engine.parse(engine);
   }
 
   public ModelSource toModelSource() {

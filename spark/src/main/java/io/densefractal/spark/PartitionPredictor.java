@@ -89,9 +89,22 @@ final class PartitionPredictor implements MapPartitionsFunction<Row, Row> {
         }
       }
       List<List<ClassScore>> scores = List.of();
+      float[] embeddings = null;
+      int size = 0;
       if (decoded > 0) {
         try {
-          scores = TopK.of(forward(inputs, decoded), classifier.classes(), options.top());
+          float[] stacked = stack(inputs, decoded);
+          if (options.top() > 0) {
+            scores =
+                TopK.of(
+                    classifier.logits(stacked, decoded, options.column()),
+                    classifier.classes(),
+                    options.top());
+          }
+          if (options.embed()) {
+            embeddings = classifier.embeddings(stacked, decoded);
+            size = embeddings.length / decoded;
+          }
         } catch (DenseFractalException e) {
           for (int i = 0; i < batch.size(); i++) {
             if (errors[i] == null) {
@@ -102,17 +115,36 @@ final class PartitionPredictor implements MapPartitionsFunction<Row, Row> {
       }
       int next = 0;
       for (int i = 0; i < batch.size(); i++) {
-        Object id = batch.get(i).get(0);
-        if (errors[i] != null) {
-          ready.add(RowFactory.create(id, null, null, null, errors[i]));
-        } else {
-          ready.add(row(id, scores.get(next++)));
+        List<Object> values = new ArrayList<>(6);
+        values.add(batch.get(i).get(0));
+        boolean ok = errors[i] == null;
+        if (options.top() > 0) {
+          List<ClassScore> top = ok ? scores.get(next) : null;
+          values.add(ok ? seq(top.stream().map(ClassScore::index).toList()) : null);
+          values.add(ok ? seq(top.stream().map(ClassScore::name).toList()) : null);
+          values.add(ok ? seq(top.stream().map(ClassScore::probability).toList()) : null);
+        }
+        if (options.embed()) {
+          values.add(ok ? seq(floats(embeddings, next * size, size)) : null);
+        }
+        values.add(errors[i]);
+        ready.add(RowFactory.create(values.toArray()));
+        if (ok) {
+          next++;
         }
       }
     }
 
-    /** Logits of the decoded images, stacked in row order. */
-    private float[] forward(float[][] inputs, int decoded) {
+    private static List<Float> floats(float[] values, int from, int length) {
+      List<Float> out = new ArrayList<>(length);
+      for (int j = 0; j < length; j++) {
+        out.add(values[from + j]);
+      }
+      return out;
+    }
+
+    /** The decoded images as one (n, C, H, W) batch, in row order. */
+    private static float[] stack(float[][] inputs, int decoded) {
       int per = -1;
       float[] stacked = null;
       int at = 0;
@@ -127,19 +159,7 @@ final class PartitionPredictor implements MapPartitionsFunction<Row, Row> {
         System.arraycopy(x, 0, stacked, at, per);
         at += per;
       }
-      return classifier.logits(stacked, decoded, options.column());
-    }
-
-    private static Row row(Object id, List<ClassScore> top) {
-      List<Integer> classes = new ArrayList<>(top.size());
-      List<String> names = new ArrayList<>(top.size());
-      List<Float> probabilities = new ArrayList<>(top.size());
-      for (ClassScore s : top) {
-        classes.add(s.index());
-        names.add(s.name());
-        probabilities.add(s.probability());
-      }
-      return RowFactory.create(id, seq(classes), seq(names), seq(probabilities), null);
+      return stacked;
     }
 
     /** Rows hold arrays as Scala sequences. */

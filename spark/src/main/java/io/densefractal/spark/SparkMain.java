@@ -1,6 +1,7 @@
 package io.densefractal.spark;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.UsageException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,17 +33,42 @@ public final class SparkMain implements Runnable {
     CommandLine cli = new CommandLine(new SparkMain());
     cli.setOut(out);
     cli.setErr(err);
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          String line =
-              e instanceof DenseFractalException ? e.getMessage() : SparkErrors.oneLine(e);
-          commandLine.getErr().println("error: " + line.replace('\n', ' '));
-          if (System.getenv("DENSEFRACTAL_DEBUG") != null) {
-            e.printStackTrace(commandLine.getErr());
-          }
-          commandLine.getErr().flush();
-          return 1;
-        });
-    return cli.execute(args);
+    cli.setExpandAtFiles(false); // an argument such as @list is a value, not a file to expand
+    cli.setParameterExceptionHandler(SparkMain::usageError);
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> report(e, err));
+    try {
+      return cli.execute(args);
+    } catch (Throwable e) { // Errors (out of memory) pass picocli's handlers by
+      return report(e, err);
+    }
+  }
+
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    PrintWriter err = e.getCommandLine().getErr();
+    String help =
+        e.getCommandLine().getParent() == null
+            ? "densefractal spark --help"
+            : "densefractal spark " + e.getCommandLine().getCommandName() + " --help";
+    err.println("error: " + oneLine(e.getMessage()) + " (see `" + help + "`)");
+    debug(e, err);
+    return 2;
+  }
+
+  private static int report(Throwable e, PrintWriter err) {
+    String line = e instanceof DenseFractalException ? e.getMessage() : SparkErrors.oneLine(e);
+    err.println("error: " + oneLine(line));
+    debug(e, err);
+    return e instanceof UsageException ? 2 : 1;
+  }
+
+  private static void debug(Throwable e, PrintWriter err) {
+    if (System.getenv("DENSEFRACTAL_DEBUG") != null) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+  }
+
+  private static String oneLine(String message) {
+    return String.valueOf(message).replace('\n', ' ');
   }
 }

@@ -1,6 +1,8 @@
 package io.densefractal.spark;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.inference.Engine;
+import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -19,12 +21,13 @@ import picocli.CommandLine.Option;
     name = "predict",
     mixinStandardHelpOptions = true,
     description = {
-      "Top-k classes of every image of a folder tree or Parquet table, as a Spark job; writes"
-          + " Parquet (id, classes, names, probabilities, error).",
+      "Top-k classes (and/or embeddings) of every image of a folder tree or Parquet table, as a"
+          + " Spark job; writes Parquet (id, classes, names, probabilities, embedding, error).",
       "  spark predict --data photos/ --out preds.parquet --run runs/r20",
       "  spark predict --data photos/ --glob '*.jpg' --out p.parquet -m resnet50 --pretrained",
       "  spark predict --parquet t.parquet --id-column sku --image-column jpeg --out p.parquet"
           + " --weights w.safetensors",
+      "  spark predict --data photos/ --out e.parquet --weights m.onnx --embed --top 0",
       "  spark predict --master spark://127.0.0.1:7077 --data photos/ --out p.parquet --run r"
     })
 final class SparkPredictCommand implements Callable<Integer> {
@@ -84,8 +87,21 @@ final class SparkPredictCommand implements Callable<Integer> {
   @Option(names = "--column", description = "Only column i of a FractalNet.")
   Integer column;
 
-  @Option(names = "--top", description = "Classes per image (default 5).")
+  @Option(
+      names = "--top",
+      description = "Classes per image (default 5); 0 with --embed: embeddings only.")
   int top = 5;
+
+  @Option(
+      names = "--embed",
+      description = "Also write each image's embedding (array<float>: the pooled features).")
+  boolean embed;
+
+  @Option(
+      names = "--engine",
+      description =
+          "libtorch or onnxruntime (default: onnxruntime for an .onnx file, else libtorch).")
+  String engine;
 
   @Option(names = "--batch", description = "Images per forward call in each task (default 32).")
   int batch = 32;
@@ -107,8 +123,14 @@ final class SparkPredictCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
-    if (top < 1) {
-      throw usage("--top must be at least 1, got " + top);
+    if (top < 0 || (top == 0 && !embed)) {
+      throw usage("--top must be at least 1 (or 0 with --embed), got " + top);
+    }
+    Engine chosen;
+    try {
+      chosen = engine == null ? null : Engine.parse(engine);
+    } catch (DenseFractalException e) {
+      throw usage(e.getMessage());
     }
     if (batch < 1) {
       throw usage("--batch must be at least 1, got " + batch);
@@ -129,7 +151,7 @@ final class SparkPredictCommand implements Callable<Integer> {
             images,
             this.out,
             overwrite,
-            new PredictOptions(JobModel.of(source, "libtorch"), batch, top, column),
+            new PredictOptions(JobModel.of(source, chosen), batch, top, column, embed),
             partitions);
     // Cheap checks before Spark starts (seconds) and the model loads.
     LocalPaths.checkInput(images);
@@ -137,6 +159,12 @@ final class SparkPredictCommand implements Callable<Integer> {
     checkModelFiles(source);
     SparkSession spark = SparkSessions.start(master, conf);
     try {
+      // The model loads here first: a wrong file or a model without embeddings fails in one line
+      // before any task runs (and an embedded run's tasks reuse this very instance).
+      ImageClassifier classifier = ExecutorModels.get(job.options().model(), taskCpus(spark));
+      if (embed) {
+        classifier.embeddingSize();
+      }
       JobResult result = SparkPredictJob.run(spark, job);
       out.printf(
           Locale.ROOT,
@@ -153,6 +181,10 @@ final class SparkPredictCommand implements Callable<Integer> {
     } finally {
       spark.stop();
     }
+  }
+
+  private static int taskCpus(SparkSession spark) {
+    return spark.sparkContext().getConf().getInt("spark.task.cpus", 1);
   }
 
   private static void checkModelFiles(ModelSource source) {

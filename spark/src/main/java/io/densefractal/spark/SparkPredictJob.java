@@ -32,7 +32,9 @@ public final class SparkPredictJob {
     if (want != have) {
       images = images.repartition(want);
     }
-    StructType schema = PredictionSchema.of(images.schema().fields()[0]);
+    StructType schema =
+        PredictionSchema.of(
+            images.schema().fields()[0], job.options().top() > 0, job.options().embed());
     Dataset<Row> predicted =
         images.mapPartitions(new PartitionPredictor(job.options()), Encoders.row(schema));
     predicted

@@ -16,8 +16,8 @@ import io.densefractal.inference.TopK;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
-import io.densefractal.weights.ModelWeights;
-import io.densefractal.weights.SafeTensors;
+import io.densefractal.weights.block.ModelWeights;
+import io.densefractal.weights.safetensors.SafeTensors;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.WeightsMetadata;
 import java.awt.image.BufferedImage;
@@ -104,5 +104,39 @@ final class Fixtures {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * torch.onnx.export of a seeded CIFAR ResNet-20 with an {@code embedding} output, by the core
+   * module's reference script (Debian torch); skipped without torch unless
+   * DENSEFRACTAL_PARITY=required.
+   */
+  static Path torchOnnxExport(Path out) throws IOException, InterruptedException {
+    Path root = Path.of(System.getProperty("densefractal.root", ".."));
+    Path script = root.resolve("src/test/python/torch_onnx_export.py");
+    Process probe =
+        new ProcessBuilder("/usr/bin/python3", "-c", "import torch, torchvision")
+            .redirectErrorStream(true)
+            .start();
+    boolean torch = probe.waitFor() == 0;
+    if (!torch) {
+      String message = "PARITY TEST NOT RUN: /usr/bin/python3 has no torch/torchvision";
+      if ("required".equals(System.getenv("DENSEFRACTAL_PARITY"))) {
+        throw new AssertionError(message);
+      }
+      System.err.println(message);
+      org.junit.jupiter.api.Assumptions.abort(message);
+    }
+    Process p =
+        new ProcessBuilder(
+                "/usr/bin/python3", script.toString(), "--model", "resnet20_cifar",
+                "--num-classes", "1000", "--embedding", "--seed", "5", "--out", out.toString())
+            .redirectErrorStream(true)
+            .start();
+    String log = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("torch_onnx_export.py failed: " + log);
+    }
+    return out.resolve("model.onnx");
   }
 }

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 
 /** Reads a job's Parquet output back and compares it with single-process predictions. */
@@ -56,5 +57,10 @@ final class Predictions {
         assertThat(names.get(j)).isEqualTo(e.name());
       }
     }
+  }
+
+  /** The row without its embedding column (the 5th of id, top-k, embedding, error). */
+  static Row withoutEmbedding(Row row) {
+    return RowFactory.create(row.get(0), row.get(1), row.get(2), row.get(3), row.get(5));
   }
 }

@@ -1,8 +1,15 @@
 package io.densefractal.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import io.densefractal.data.ImageFiles;
 import io.densefractal.inference.ClassScore;
+import io.densefractal.inference.Classifiers;
+import io.densefractal.inference.Engine;
+import io.densefractal.inference.ImageClassifier;
+import io.densefractal.inference.ModelSource;
+import io.densefractal.inference.TopK;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +58,11 @@ class SparkPredictJobTest {
 
   private static PredictOptions options(int batch) {
     return new PredictOptions(
-        new JobModel(null, weights.toString(), null, false, null, "libtorch"), batch, TOP, null);
+        new JobModel(null, weights.toString(), null, false, null, "libtorch"),
+        batch,
+        TOP,
+        null,
+        false);
   }
 
   @Test
@@ -138,5 +149,56 @@ class SparkPredictJobTest {
                 null));
     assertThat(result.rows()).isEqualTo(61); // the .txt file is left out
     assertThat(result.errors()).isEqualTo(1);
+  }
+
+  @Test
+  void embeddingsAndTopKOfAnOnnxModelEqualSingleProcessOnnxRuntime() throws Exception {
+    Path onnx = Fixtures.torchOnnxExport(dir.resolve("onnx"));
+    List<Path> files = pngs.subList(0, 20);
+    Map<String, float[]> embeddings = new java.util.HashMap<>();
+    Map<String, List<ClassScore>> top = new java.util.HashMap<>();
+    try (ImageClassifier c =
+        Classifiers.open(ModelSource.ofWeights(onnx), Engine.ONNXRUNTIME, 1)) {
+      for (Path f : files) {
+        float[] x = c.preprocess(ImageFiles.read(f, c.transforms().channels()));
+        embeddings.put(f.toString(), c.embeddings(x, 1));
+        top.put(f.toString(), TopK.of(c.logits(x, 1, null), c.classes(), TOP).get(0));
+      }
+    }
+    Path in = dir.resolve("onnx-images");
+    for (Path f : files) {
+      Files.createDirectories(in);
+      Files.copy(f, in.resolve(f.getFileName()));
+    }
+    String out = dir.resolve("embedded.parquet").toString();
+    JobModel model = new JobModel(null, onnx.toString(), null, false, null, "onnxruntime");
+
+    JobResult result =
+        SparkPredictJob.run(
+            spark,
+            new PredictJob(
+                ImageInput.folder(in.toString(), null),
+                out,
+                false,
+                new PredictOptions(model, 8, TOP, null, true),
+                null));
+
+    assertThat(result.rows()).isEqualTo(20);
+    assertThat(result.errors()).isZero();
+    assertThat(spark.read().parquet(out).schema().fieldNames())
+        .containsExactly("path", "classes", "names", "probabilities", "embedding", "error");
+    Map<String, Row> rows = Predictions.read(spark, out);
+    for (Path f : files) {
+      String key = in.resolve(f.getFileName()).toString();
+      Row row = rows.get(key);
+      Predictions.assertSame(
+          Predictions.withoutEmbedding(row), top.get(f.toString()));
+      List<Float> e = row.getList(4);
+      float[] want = embeddings.get(f.toString());
+      assertThat(e).hasSize(want.length);
+      for (int j = 0; j < want.length; j++) {
+        assertThat(e.get(j)).as("embedding %d of %s", j, key).isCloseTo(want[j], within(1e-5f));
+      }
+    }
   }
 }

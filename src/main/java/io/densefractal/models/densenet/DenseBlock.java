@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.densefractal.models.Scoped;
@@ -20,7 +19,7 @@ import java.util.List;
  * ends — DenseNet's memory cost.
  */
 public final class DenseBlock extends TorchModule {
-  private final List<Block> layers = new ArrayList<>();
+  private final List<DenseLayer> layers = new ArrayList<>();
 
   DenseBlock(int numLayers, int growthRate, int bottleneckWidth, double dropRate) {
     for (int i = 1; i <= numLayers; i++) {
@@ -28,8 +27,8 @@ public final class DenseBlock extends TorchModule {
     }
   }
 
-  /** The layers, in order (for segmented training). */
-  List<Block> layers() {
+  /** The layers, in order. */
+  public List<DenseLayer> layers() {
     return List.copyOf(layers);
   }
 
@@ -37,7 +36,7 @@ public final class DenseBlock extends TorchModule {
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDList features = new NDList(inputs.singletonOrThrow());
-    for (Block layer : layers) {
+    for (DenseLayer layer : layers) {
       features.add(Scoped.forward(layer, ps, features, training, params).singletonOrThrow());
     }
     NDArray out = NDArrays.concat(features, 1);
@@ -47,7 +46,7 @@ public final class DenseBlock extends TorchModule {
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputs) {
     Shape in = inputs[0];
-    for (Block layer : layers) {
+    for (DenseLayer layer : layers) {
       layer.initialize(manager, dataType, in);
       long added = layer.getOutputShapes(new Shape[] {in})[0].get(1);
       in = new Shape(in.get(0), in.get(1) + added, in.get(2), in.get(3));
@@ -57,7 +56,7 @@ public final class DenseBlock extends TorchModule {
   @Override
   public Shape[] getOutputShapes(Shape[] inputs) {
     Shape in = inputs[0];
-    for (Block layer : layers) {
+    for (DenseLayer layer : layers) {
       long added = layer.getOutputShapes(new Shape[] {in})[0].get(1);
       in = new Shape(in.get(0), in.get(1) + added, in.get(2), in.get(3));
     }

@@ -11,7 +11,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.densefractal.recompute.BatchStatistics;
 import io.densefractal.models.Layers;
 import io.densefractal.models.TorchModule;
 
@@ -45,47 +44,29 @@ public final class DenseLayer extends TorchModule {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList features, boolean training, PairList<String, Object> params) {
-    NDArray out = firstUnit(ps, features, training);
-    return new NDList(conv2 == null ? out : secondUnit(ps, out, training));
+    NDArray normalized = call(norm1, ps, joined(features), training);
+    return new NDList(afterInputNorm(ps, normalized, training));
   }
 
-  /** Whether the layer has a bottleneck, i.e. two BN-ReLU-conv units. */
-  boolean hasBottleneck() {
-    return conv2 != null;
+  /** The BatchNorm over the concatenated features, the layer's first operation. */
+  public Block inputNorm() {
+    return norm1;
   }
 
-  /** Concatenation, then the first BN-ReLU-conv unit. */
-  NDArray firstUnit(ParameterStore ps, NDList features, boolean training) {
-    return convUnit(norm1, conv1, ps, joined(features), training);
+  /** The bottleneck's second BN-ReLU-conv unit. */
+  private NDArray secondUnit(ParameterStore ps, NDArray bottleneck, boolean training) {
+    return afterNorm(conv2, ps, call(norm2, ps, bottleneck, training), training);
   }
 
-  /**
-   * The whole layer in training mode, for a pass that records no graph, with the batch statistics
-   * of the concatenated features given instead of computed by norm1 (whose running statistics this
-   * leaves untouched). Bit for bit what {@link #forward} computes (see {@link BatchStatistics}).
-   */
-  NDArray forward(ParameterStore ps, NDList features, BatchStatistics statistics) {
-    NDArray out = afterNorm(conv1, ps, statistics.normalize(ps, norm1, joined(features)), true);
-    return conv2 == null ? out : secondUnit(ps, out, true);
+  /** Everything after {@link #inputNorm}, given its output: the layer's k new channels. */
+  public NDArray afterInputNorm(ParameterStore ps, NDArray normalized, boolean training) {
+    NDArray out = afterNorm(conv1, ps, normalized, training);
+    return conv2 == null ? out : secondUnit(ps, out, training);
   }
 
   /** The features concatenated along channels (a single map as it is). */
   private static NDArray joined(NDList features) {
     return features.size() == 1 ? features.head() : NDArrays.concat(features, 1);
-  }
-
-  /** The BatchNorm over the concatenated features (whose statistics {@link #forward} can take). */
-  Block inputNorm() {
-    return norm1;
-  }
-
-  /** The bottleneck's second BN-ReLU-conv unit. */
-  NDArray secondUnit(ParameterStore ps, NDArray bottleneck, boolean training) {
-    return convUnit(norm2, conv2, ps, bottleneck, training);
-  }
-
-  private NDArray convUnit(Block norm, Block conv, ParameterStore ps, NDArray x, boolean training) {
-    return afterNorm(conv, ps, call(norm, ps, x, training), training);
   }
 
   /** ReLU, the convolution and dropout: the rest of a unit after its BatchNorm. */
@@ -95,7 +76,7 @@ public final class DenseLayer extends TorchModule {
   }
 
   /** The concatenation of {@code inputs} along channels. */
-  static Shape concatenated(Shape[] inputs) {
+  public static Shape concatenated(Shape[] inputs) {
     long channels = 0;
     for (Shape s : inputs) {
       channels += s.get(1);

@@ -10,7 +10,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.densefractal.recompute.BatchStatistics;
 import io.densefractal.models.Layers;
 import io.densefractal.models.TorchModule;
 
@@ -29,23 +28,19 @@ public final class Transition extends TorchModule {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
-    NDArray x = Activation.relu(call(norm, ps, inputs.singletonOrThrow(), training));
-    return new NDList(call(pool, ps, call(conv, ps, x, training), training));
+    NDArray normalized = call(norm, ps, inputs.singletonOrThrow(), training);
+    return new NDList(afterInputNorm(ps, normalized, training));
   }
 
-  /**
-   * The transition in training mode, for a pass that records no graph, with the batch statistics of
-   * its input given instead of computed by its BatchNorm (whose running statistics this leaves
-   * untouched). Bit for bit what {@link #forward} computes (see {@link BatchStatistics}).
-   */
-  NDArray forward(ParameterStore ps, NDArray x, BatchStatistics statistics) {
-    NDArray normalized = Activation.relu(statistics.normalize(ps, norm, x));
-    return call(pool, ps, call(conv, ps, normalized, true), true);
-  }
-
-  /** The BatchNorm over the input (whose statistics {@link #forward} can take). */
-  Block inputNorm() {
+  /** The BatchNorm over the input, the transition's first operation. */
+  public Block inputNorm() {
     return norm;
+  }
+
+  /** Everything after {@link #inputNorm}, given its output: ReLU, 1×1 conv, pooling. */
+  public NDArray afterInputNorm(ParameterStore ps, NDArray normalized, boolean training) {
+    NDArray x = Activation.relu(normalized);
+    return call(pool, ps, call(conv, ps, x, training), training);
   }
 
   @Override

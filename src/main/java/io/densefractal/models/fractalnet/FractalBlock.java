@@ -57,15 +57,6 @@ public final class FractalBlock extends TorchModule {
     }
   }
 
-  int columnCount() {
-    return columns.size();
-  }
-
-  /** Conv units of column c (0-based). */
-  List<ConvUnit> column(int c) {
-    return List.copyOf(columns.get(c));
-  }
-
   /**
    * The whole block. {@code drops} combines each join's inputs (null: the plain mean of inference).
    */

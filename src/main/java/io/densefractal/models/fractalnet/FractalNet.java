@@ -13,6 +13,7 @@ import ai.djl.util.PairList;
 import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ConfigException;
+import io.densefractal.models.FeatureNetwork;
 import io.densefractal.models.Layers;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.RegularizedNetwork;
@@ -29,7 +30,7 @@ import java.util.List;
  * Keys: {@code blocks.0.columns.2.convs.1.conv.weight}, {@code classifier.weight}.
  */
 public final class FractalNet extends TorchModule
-    implements AnytimeNetwork, BatchNormFolding, RegularizedNetwork {
+    implements AnytimeNetwork, BatchNormFolding, RegularizedNetwork, FeatureNetwork {
   private final FractalNetConfig config;
   private final MemoryFormat memoryFormat;
   private final List<FractalBlock> blocks = new ArrayList<>();
@@ -125,19 +126,38 @@ public final class FractalNet extends TorchModule
 
   /** Every column, joined; {@code drops} chooses each join's inputs (null: all, the mean). */
   NDArray forwardAll(ParameterStore ps, NDArray x, boolean training, DropPath.JoinRule drops) {
+    return head(ps, trunk(ps, x, training, drops), training);
+  }
+
+  NDArray forwardColumn(ParameterStore ps, NDArray x, boolean training, int column) {
+    return head(ps, columnTrunk(ps, x, training, column), training);
+  }
+
+  /** The last block's output (every column joined), before pooling. */
+  @Override
+  public NDArray features(ParameterStore ps, NDArray x) {
+    return trunk(ps, x, false, null);
+  }
+
+  @Override
+  public int featureChannels() {
+    return config.channels().get(config.blocks() - 1);
+  }
+
+  private NDArray trunk(ParameterStore ps, NDArray x, boolean training, DropPath.JoinRule drops) {
     x = memoryFormat.apply(x, training);
     for (FractalBlock block : blocks) {
       x = Scoped.apply(x, in -> block.forward(ps, in, training, drops));
     }
-    return head(ps, x, training);
+    return x;
   }
 
-  NDArray forwardColumn(ParameterStore ps, NDArray x, boolean training, int column) {
+  private NDArray columnTrunk(ParameterStore ps, NDArray x, boolean training, int column) {
     x = memoryFormat.apply(x, training);
     for (FractalBlock block : blocks) {
       x = Scoped.apply(x, in -> block.forwardColumn(ps, in, training, column));
     }
-    return head(ps, x, training);
+    return x;
   }
 
   private NDArray head(ParameterStore ps, NDArray x, boolean training) {
@@ -157,7 +177,7 @@ public final class FractalNet extends TorchModule
   }
 
   /** One column of the network as a Block (weights shared, not copied). */
-  private final class Column extends AbstractBlock {
+  private final class Column extends AbstractBlock implements FeatureNetwork {
     private final int column;
 
     Column(int column) {
@@ -168,6 +188,17 @@ public final class FractalNet extends TorchModule
     protected NDList forwardInternal(
         ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
       return new NDList(forwardColumn(ps, inputs.singletonOrThrow(), training, column));
+    }
+
+    /** The column's last block output, before pooling. */
+    @Override
+    public NDArray features(ParameterStore ps, NDArray x) {
+      return columnTrunk(ps, x, false, column);
+    }
+
+    @Override
+    public int featureChannels() {
+      return FractalNet.this.featureChannels();
     }
 
     @Override

@@ -117,48 +117,126 @@ public record FractalNetConfig(
 
   /** The paper's CIFAR network: B = 5, channels 64…512, dropout 0…0.4, 10 classes. */
   public static FractalNetConfig paper(int columns) {
-    return new FractalNetConfig(
-        columns,
-        List.of(64, 128, 256, 512, 512),
-        List.of(0.0, 0.1, 0.2, 0.3, 0.4),
-        BlockInput.PROJECTED,
-        true,
-        false,
-        0.15,
-        0.5,
-        false,
-        10,
-        3);
+    return builder().columns(columns).build();
   }
 
   public FractalNetConfig withClasses(int classes, int channelsIn) {
-    return new FractalNetConfig(
-        columns,
-        channels,
-        dropRates,
-        blockInput,
-        poolBeforeLastJoin,
-        identityShortPath,
-        localDrop,
-        globalFraction,
-        perSampleGlobal,
-        classes,
-        channelsIn);
+    return toBuilder().numClasses(classes).inChannels(channelsIn).build();
   }
 
   /** This network without dropout and drop-path (joins always the mean of every column). */
   public FractalNetConfig withoutRegularization() {
-    return new FractalNetConfig(
-        columns,
-        channels,
-        Collections.nCopies(dropRates.size(), 0.0),
-        blockInput,
-        poolBeforeLastJoin,
-        identityShortPath,
-        0,
-        0,
-        perSampleGlobal,
-        numClasses,
-        inChannels);
+    return toBuilder()
+        .dropRates(Collections.nCopies(dropRates.size(), 0.0))
+        .localDrop(0)
+        .globalFraction(0)
+        .build();
+  }
+
+  /** A builder starting from the paper's CIFAR network with 3 columns. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    return new Builder()
+        .columns(columns)
+        .channels(channels)
+        .dropRates(dropRates)
+        .blockInput(blockInput)
+        .poolBeforeLastJoin(poolBeforeLastJoin)
+        .identityShortPath(identityShortPath)
+        .localDrop(localDrop)
+        .globalFraction(globalFraction)
+        .perSampleGlobal(perSampleGlobal)
+        .numClasses(numClasses)
+        .inChannels(inChannels);
+  }
+
+  /** Builds a {@link FractalNetConfig}; defaults are the paper's CIFAR network with 3 columns. */
+  public static final class Builder {
+    private int columns = 3;
+    private List<Integer> channels = List.of(64, 128, 256, 512, 512);
+    private List<Double> dropRates = List.of(0.0, 0.1, 0.2, 0.3, 0.4);
+    private BlockInput blockInput = BlockInput.PROJECTED;
+    private boolean poolBeforeLastJoin = true;
+    private boolean identityShortPath = false;
+    private double localDrop = 0.15;
+    private double globalFraction = 0.5;
+    private boolean perSampleGlobal = false;
+    private int numClasses = 10;
+    private int inChannels = 3;
+
+    private Builder() {}
+
+    public Builder columns(int columns) {
+      this.columns = columns;
+      return this;
+    }
+
+    public Builder channels(List<Integer> channels) {
+      this.channels = channels;
+      return this;
+    }
+
+    public Builder dropRates(List<Double> dropRates) {
+      this.dropRates = dropRates;
+      return this;
+    }
+
+    public Builder blockInput(BlockInput blockInput) {
+      this.blockInput = blockInput;
+      return this;
+    }
+
+    public Builder poolBeforeLastJoin(boolean poolBeforeLastJoin) {
+      this.poolBeforeLastJoin = poolBeforeLastJoin;
+      return this;
+    }
+
+    public Builder identityShortPath(boolean identityShortPath) {
+      this.identityShortPath = identityShortPath;
+      return this;
+    }
+
+    public Builder localDrop(double localDrop) {
+      this.localDrop = localDrop;
+      return this;
+    }
+
+    public Builder globalFraction(double globalFraction) {
+      this.globalFraction = globalFraction;
+      return this;
+    }
+
+    public Builder perSampleGlobal(boolean perSampleGlobal) {
+      this.perSampleGlobal = perSampleGlobal;
+      return this;
+    }
+
+    public Builder numClasses(int numClasses) {
+      this.numClasses = numClasses;
+      return this;
+    }
+
+    public Builder inChannels(int inChannels) {
+      this.inChannels = inChannels;
+      return this;
+    }
+
+    public FractalNetConfig build() {
+      return new FractalNetConfig(
+          columns,
+          channels,
+          dropRates,
+          blockInput,
+          poolBeforeLastJoin,
+          identityShortPath,
+          localDrop,
+          globalFraction,
+          perSampleGlobal,
+          numClasses,
+          inChannels);
+    }
   }
 }

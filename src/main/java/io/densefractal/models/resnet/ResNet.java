@@ -12,6 +12,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.densefractal.models.BatchNormFolding;
 import io.densefractal.models.ConvBn;
+import io.densefractal.models.FeatureNetwork;
 import io.densefractal.models.Layers;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.NamedSequential;
@@ -30,7 +31,7 @@ import java.util.List;
  * Children carry torchvision's attribute names, so parameters map to its state-dict keys ({@code
  * layer1.0.conv1.weight}, {@code layer2.0.downsample.0.weight}, {@code fc.bias}).
  */
-public final class ResNet extends TorchModule implements BatchNormFolding {
+public final class ResNet extends TorchModule implements BatchNormFolding, FeatureNetwork {
   private final ResNetConfig config;
   private final Block conv1;
   private final Block bn1;
@@ -115,9 +116,29 @@ public final class ResNet extends TorchModule implements BatchNormFolding {
   @Override
   protected NDList forwardInternal(
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray x = trunk(ps, inputs.singletonOrThrow(), training);
+    if (fc != null) {
+      x = Scoped.apply(x, in -> call(fc, ps, call(avgpool, ps, in, training), training));
+    }
+    return new NDList(x);
+  }
+
+  /** The last stage's output, before pooling. */
+  @Override
+  public NDArray features(ParameterStore ps, NDArray x) {
+    return trunk(ps, x, false);
+  }
+
+  @Override
+  public int featureChannels() {
+    return config.featureChannels();
+  }
+
+  /** Stem and stages. */
+  private NDArray trunk(ParameterStore ps, NDArray input, boolean training) {
     NDArray x =
         Scoped.apply(
-            memoryFormat.apply(inputs.singletonOrThrow(), training),
+            memoryFormat.apply(input, training),
             in -> {
               NDArray y = Activation.relu(stem.forward(ps, in, training));
               return maxpool == null ? y : call(maxpool, ps, y, training);
@@ -125,10 +146,7 @@ public final class ResNet extends TorchModule implements BatchNormFolding {
     for (Block stage : stages) {
       x = callScoped(stage, ps, x, training);
     }
-    if (fc != null) {
-      x = Scoped.apply(x, in -> call(fc, ps, call(avgpool, ps, in, training), training));
-    }
-    return new NDList(x);
+    return x;
   }
 
   @Override

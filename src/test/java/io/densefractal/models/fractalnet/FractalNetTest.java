@@ -57,20 +57,8 @@ class FractalNetTest {
     long projected = ModelSummary.of(spec, spec.defaults(), 32).params();
     assertThat(projected).isEqualTo(38_912_202L);
     assertThat(Math.abs(projected - 38.6e6) / 38.6e6).isLessThan(0.01); // the paper's 38.6 M
-    FractalNetConfig p = FractalNetConfig.paper(3);
     FractalNetConfig direct =
-        new FractalNetConfig(
-            3,
-            p.channels(),
-            p.dropRates(),
-            FractalNetConfig.BlockInput.DIRECT,
-            true,
-            false,
-            0.15,
-            0.5,
-            false,
-            10,
-            3);
+        FractalNetConfig.builder().blockInput(FractalNetConfig.BlockInput.DIRECT).build();
     try (NDManager m = NDManager.newBaseManager()) {
       FractalNet net = new FractalNet(direct);
       net.setInitializer(ai.djl.training.initializer.Initializer.ZEROS, x -> true);
@@ -89,18 +77,15 @@ class FractalNetTest {
     List<Integer> widths = List.of(8, 16, 16).subList(0, blocks);
     List<Double> rates = List.of(0.0, 0.0, 0.0).subList(0, blocks);
     return new FractalNet(
-        new FractalNetConfig(
-            columns,
-            widths,
-            rates,
-            FractalNetConfig.BlockInput.PROJECTED,
-            true,
-            false,
-            localDrop,
-            globalFraction,
-            perSample,
-            4,
-            3));
+        FractalNetConfig.builder()
+            .columns(columns)
+            .channels(widths)
+            .dropRates(rates)
+            .localDrop(localDrop)
+            .globalFraction(globalFraction)
+            .perSampleGlobal(perSample)
+            .numClasses(4)
+            .build());
   }
 
   @Test
@@ -176,21 +161,16 @@ class FractalNetTest {
     Engine.getInstance().setRandomSeed(4);
     FractalNet net =
         new FractalNet(
-            new FractalNetConfig(
-                2,
-                List.of(8),
-                List.of(0.0),
-                FractalNetConfig.BlockInput.PROJECTED,
-                true,
-                true,
-                0.15,
-                0.5,
-                false,
-                4,
-                3));
+            FractalNetConfig.builder()
+                .columns(2)
+                .channels(List.of(8))
+                .dropRates(List.of(0.0))
+                .identityShortPath(true)
+                .numClasses(4)
+                .build());
     try (NDManager m = NDManager.newBaseManager()) {
       net.initialize(m, DataType.FLOAT32, new Shape(1, 3, 16, 16));
-      assertThat(io.densefractal.weights.TorchKeys.parameters(net).keySet())
+      assertThat(io.densefractal.weights.block.TorchKeys.parameters(net).keySet())
           .anyMatch(k -> k.startsWith("blocks.0.columns.1.convs.1."))
           .noneMatch(k -> k.startsWith("blocks.0.columns.0.convs."));
       ParameterStore ps = new ParameterStore(m, false);
@@ -237,7 +217,7 @@ class FractalNetTest {
             net.forwardAll(ps, x, true, DropPath.batchMasks(n -> new boolean[] {true, false}))
                 .sum());
       }
-      var params = io.densefractal.weights.TorchKeys.parameters(net);
+      var params = io.densefractal.weights.block.TorchKeys.parameters(net);
       NDArray dropped =
           params.get("blocks.0.columns.0.convs.0.conv.weight").getArray().getGradient();
       NDArray kept = params.get("blocks.0.columns.1.convs.0.conv.weight").getArray().getGradient();
@@ -281,50 +261,22 @@ class FractalNetTest {
   void invalidConfigurationsAndColumnsSayWhatIsWrong() {
     FractalNetConfig p = FractalNetConfig.paper(3);
     assertThatThrownBy(
-            () ->
-                new FractalNetConfig(
-                    0,
-                    p.channels(),
-                    p.dropRates(),
-                    p.blockInput(),
-                    true,
-                    false,
-                    0.15,
-                    0.5,
-                    false,
-                    10,
-                    3))
+            () -> FractalNetConfig.builder().columns(0).blockInput(p.blockInput()).build())
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("at least one column");
     assertThatThrownBy(
             () ->
-                new FractalNetConfig(
-                    3,
-                    p.channels(),
-                    List.of(0.1),
-                    p.blockInput(),
-                    true,
-                    false,
-                    0.15,
-                    0.5,
-                    false,
-                    10,
-                    3))
+                FractalNetConfig.builder()
+                    .dropRates(List.of(0.1))
+                    .blockInput(p.blockInput())
+                    .build())
         .hasMessageContaining("one drop rate per block");
     assertThatThrownBy(
             () ->
-                new FractalNetConfig(
-                    3,
-                    p.channels(),
-                    p.dropRates(),
-                    FractalNetConfig.BlockInput.DIRECT,
-                    true,
-                    true,
-                    0.15,
-                    0.5,
-                    false,
-                    10,
-                    3))
+                FractalNetConfig.builder()
+                    .blockInput(FractalNetConfig.BlockInput.DIRECT)
+                    .identityShortPath(true)
+                    .build())
         .hasMessageContaining("identity short paths need");
     Block net = ModelZoo.get("fractalnet20").create();
     assertThatThrownBy(() -> ((FractalNet) net).column(4)).hasMessageContaining("1..3");

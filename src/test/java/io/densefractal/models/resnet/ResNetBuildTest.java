@@ -13,7 +13,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import io.densefractal.models.ConfigException;
 import io.densefractal.models.ModelZoo;
-import io.densefractal.weights.TorchKeys;
+import io.densefractal.weights.block.TorchKeys;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

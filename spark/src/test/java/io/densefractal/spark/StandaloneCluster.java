@@ -1,0 +1,101 @@
+package io.densefractal.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A standalone Spark cluster (one master, two workers) started by {@code bench/spark-cluster.sh}
+ * for a test, on a free loopback port, stopped by {@link #close} or at the latest when the test JVM
+ * exits.
+ */
+final class StandaloneCluster implements AutoCloseable {
+  private final Path script;
+  private final Path dir;
+  private final int port;
+  private final Thread stopAtExit;
+
+  private StandaloneCluster(Path script, Path dir, int port) {
+    this.script = script;
+    this.dir = dir;
+    this.port = port;
+    this.stopAtExit = new Thread(this::stop);
+  }
+
+  static StandaloneCluster start(Path dir) throws IOException, InterruptedException {
+    Path root = Path.of(System.getProperty("densefractal.root", ".."));
+    Path script = root.resolve("bench/spark-cluster.sh");
+    int port;
+    try (ServerSocket free = new ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    StandaloneCluster cluster = new StandaloneCluster(script, dir, port);
+    Runtime.getRuntime().addShutdownHook(cluster.stopAtExit);
+    int code = cluster.script("start", 240);
+    if (code != 0) {
+      cluster.close();
+      throw new IllegalStateException(
+          "bench/spark-cluster.sh start failed (" + code + "): " + cluster.log());
+    }
+    return cluster;
+  }
+
+  String master() {
+    return "spark://127.0.0.1:" + port;
+  }
+
+  /** The process id of worker {@code i} (1-based). */
+  long workerPid(int i) throws IOException {
+    return Long.parseLong(Files.readString(dir.resolve("pids/worker-" + i + ".pid")).strip());
+  }
+
+  private int script(String command, int seconds) throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(List.of("bash", script.toString(), command));
+    pb.environment().put("SPARK_CLUSTER_DIR", dir.toString());
+    pb.environment().put("SPARK_MASTER_PORT", Integer.toString(port));
+    pb.environment().put("SPARK_WORKERS", "2");
+    pb.environment().put("SPARK_WORKER_CORES", "1");
+    pb.environment().put("SPARK_WORKER_MEMORY", "1536m");
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(dir.resolve("script-" + command + ".log").toFile());
+    Files.createDirectories(dir);
+    Process p = pb.start();
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      return -1;
+    }
+    return p.exitValue();
+  }
+
+  private String log() {
+    try {
+      return Files.readString(dir.resolve("script-start.log")).replace('\n', ' ');
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  private void stop() {
+    try {
+      script("stop", 60);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopAtExit);
+    } catch (IllegalStateException e) {
+      // the JVM is already exiting: the hook runs anyway
+    }
+  }
+}
