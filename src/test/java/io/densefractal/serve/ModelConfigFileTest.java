@@ -50,7 +50,7 @@ class ModelConfigFileTest {
         .hasMessageContaining("max_bacth");
     Files.writeString(file, "{\"models\": [{\"run\": \"r\", \"queue\": 4}]}");
     assertThatThrownBy(() -> ModelConfigFile.read(file, 32, 5, 256, null, 0))
-        .hasMessageContaining("queue must hold at least max batch");
+        .hasMessageContaining("queue must hold at least");
     Files.writeString(file, "{\"models\": [");
     assertThatThrownBy(() -> ModelConfigFile.read(file, 32, 5, 256, null, 0))
         .hasMessageContaining("not valid JSON");
