@@ -23,10 +23,9 @@ import java.util.Map;
  * reads, so one file serves predictions and embeddings; FEATURES gives {@code features} (N, D, h,
  * w), the unpooled map; EMBEDDING gives {@code embedding} alone.
  *
- * <p>BatchNorm stays a {@code BatchNormalization} node in inference form (running statistics):
- * ONNX Runtime folds it into the preceding convolution itself where there is one (ResNet,
- * FractalNet), and DenseNet's pre-activation BatchNorms have no convolution before them to fold
- * into.
+ * <p>A BatchNorm that directly follows a convolution is folded into it (one Conv with a bias), as
+ * torch.onnx.export does in eval mode; the others (DenseNet's pre-activation BatchNorms, after a
+ * concatenation) stay {@code BatchNormalization} nodes in inference form (running statistics).
  */
 public final class OnnxExport {
   /** The operator set the graphs use (ONNX 1.12 and ONNX Runtime 1.22 both support it). */

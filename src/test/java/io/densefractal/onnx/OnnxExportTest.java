@@ -258,10 +258,16 @@ class OnnxExportTest {
       assertThat(model.getGraph().getInput(0).getType().getTensorType().getShape().getDim(0)
               .getDimParam())
           .isEqualTo("N");
-      // Initializers are the state dict's tensors under their torch keys.
+      // Initializers keep the torch keys; every BatchNorm follows a conv here, so each is folded
+      // into its conv (a kernel and a bias under the conv's key) and none is left in the graph.
       assertThat(model.getGraph().getInitializerList())
           .extracting(t -> t.getName())
-          .contains("conv1.weight", "layer3.2.bn2.running_var", "fc.bias");
+          .contains("conv1.weight", "layer3.2.conv2.bias", "fc.bias")
+          .noneMatch(name -> name.contains(".bn"));
+      assertThat(model.getGraph().getNodeList())
+          .extracting(n -> n.getOpType())
+          .contains("Conv")
+          .doesNotContain("BatchNormalization");
     }
   }
 
