@@ -49,7 +49,8 @@ class OnnxExportTest {
   private Path exportAndCompare(
       String name, Block block, NDManager manager, OnnxMetadata meta, int size) throws Exception {
     Path file = dir.resolve(name + "-" + meta.output().tensorName() + meta.column() + ".onnx");
-    OnnxExport.write(block, meta, file);
+    // Dynamic size: the parity shapes below are odd and differ from the recorded size.
+    OnnxExport.write(block, meta, file, true);
     int c = meta.transforms().channels();
     // The odd shapes are the zoo parity tests': non-square, odd, through every strided layer.
     List<long[]> shapes =
@@ -140,7 +141,7 @@ class OnnxExportTest {
     try (NDManager manager = NDManager.newBaseManager()) {
       Block block = ZooParity.loaded(spec, WeightFiles.read(ref.resolve("weights_zip.pth")), manager);
       OnnxExport.write(
-          block, OnnxFixtures.metadata("densenet40_k12", Output.LOGITS, 0, 10, 3, 32), file);
+          block, OnnxFixtures.metadata("densenet40_k12", Output.LOGITS, 0, 10, 3, 32), file, true);
     }
     List<float[]> xs = new ArrayList<>();
     List<long[]> shapes = new ArrayList<>();
@@ -258,6 +259,10 @@ class OnnxExportTest {
       assertThat(model.getGraph().getInput(0).getType().getTensorType().getShape().getDim(0)
               .getDimParam())
           .isEqualTo("N");
+      // Height and width are fixed at the recorded input size by default.
+      assertThat(model.getGraph().getInput(0).getType().getTensorType().getShape().getDimList())
+          .extracting(d -> d.getDimValue())
+          .endsWith((long) meta.transforms().size(), (long) meta.transforms().size());
       // Initializers keep the torch keys; every BatchNorm follows a conv here, so each is folded
       // into its conv (a kernel and a bias under the conv's key) and none is left in the graph.
       assertThat(model.getGraph().getInitializerList())
