@@ -35,10 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Our ONNX export run by ONNX Runtime gives our libtorch outputs (max|diff|/max|ref| below 1e-4)
  * for every family, each FractalNet column and the feature outputs, on a batch at the test size
- * and on a non-square odd size (N, H and W are dynamic). Files of each family, a FractalNet column
- * and the feature exports pass {@code onnx.checker.check_model(full_check=True)}; the largest
- * graphs (ResNeXt-50, the whole FractalNet-20) are checked for their structure through a narrow
- * FractalNet instead, to keep the checker's minutes down.
+ * and on a non-square odd size (exported with a dynamic size: N, H and W free). Files of each
+ * family, a FractalNet column and the feature exports pass {@code
+ * onnx.checker.check_model(full_check=True)}; the largest graphs (ResNeXt-50, the whole
+ * FractalNet-20) are checked for their structure through a narrow FractalNet instead, to keep the
+ * checker's minutes down.
  */
 class OnnxExportTest {
   private static final double TOLERANCE = 1e-4;
@@ -140,8 +141,8 @@ class OnnxExportTest {
     ModelSpec spec = ModelZoo.get("densenet40_k12");
     try (NDManager manager = NDManager.newBaseManager()) {
       Block block = ZooParity.loaded(spec, WeightFiles.read(ref.resolve("weights_zip.pth")), manager);
-      OnnxExport.write(
-          block, OnnxFixtures.metadata("densenet40_k12", Output.LOGITS, 0, 10, 3, 32), file, true);
+      OnnxMetadata meta = OnnxFixtures.metadata("densenet40_k12", Output.LOGITS, 0, 10, 3, 32);
+      OnnxExport.write(block, meta, file, true);
     }
     List<float[]> xs = new ArrayList<>();
     List<long[]> shapes = new ArrayList<>();
