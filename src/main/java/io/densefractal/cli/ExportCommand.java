@@ -95,6 +95,13 @@ final class ExportCommand implements Callable<Integer> {
       description = "ONNX: the input size recorded in the file (default: the weights' own).")
   Integer imageSize;
 
+  @Option(
+      names = "--dynamic-size",
+      description =
+          "ONNX: dynamic input height/width (default: fixed at the input size, which ONNX Runtime"
+              + " runs in less memory).")
+  boolean dynamicSize;
+
   @Option(names = "--to", required = true, description = "Target: .onnx, .pth or .safetensors.")
   Path to;
 
@@ -105,7 +112,7 @@ final class ExportCommand implements Callable<Integer> {
       return exportOnnx(out);
     }
     for (String onnxOnly : List.of("--run", "--pretrained", "--column", "--features", "--data",
-        "--image-size")) {
+        "--image-size", "--dynamic-size")) {
       if (spec.commandLine().getParseResult().hasMatchedOption(onnxOnly)) {
         throw usage(onnxOnly + " is for ONNX export; give --to FILE.onnx");
       }
@@ -180,7 +187,7 @@ final class ExportCommand implements Callable<Integer> {
               trained.classes(),
               trained.config().dataset(),
               transforms);
-      var written = OnnxExport.write(trained.block(), metadata, to);
+      var written = OnnxExport.write(trained.block(), metadata, to, dynamicSize);
       out.printf(
           Locale.ROOT,
           "%s%s: %s (%s) written to %s (%,d bytes, opset %d)%n",

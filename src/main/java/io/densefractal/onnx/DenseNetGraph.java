@@ -17,8 +17,7 @@ final class DenseNetGraph {
   static String features(OnnxGraph g, DenseNetConfig config, String x) {
     String y;
     if (config.stem() == DenseNetConfig.Stem.IMAGENET) {
-      y = g.conv(x, "features.conv0", 2, 3, 1);
-      y = g.relu(g.batchNorm(y, "features.norm0"));
+      y = g.relu(g.convBatchNorm(x, "features.conv0", "features.norm0", 2, 3, 1));
       y = g.maxPool(y, "features.pool0", 3, 2, 1);
     } else {
       y = g.conv(x, "features.conv0", 1, 1, 1);
@@ -30,9 +29,15 @@ final class DenseNetGraph {
       for (int l = 1; l <= config.blocks().get(b - 1); l++) {
         String layer = block + ".denselayer" + l;
         String joined = g.concat(maps, layer + ".concat");
-        String out = unit(g, joined, layer + ".norm1", layer + ".conv1", config.bottleneck());
+        String out;
         if (config.bottleneck()) {
-          out = unit(g, out, layer + ".norm2", layer + ".conv2", false);
+          // The bottleneck's norm2 follows conv1 directly: folded into it, as torch.onnx.export
+          // does. norm1 (after a concat) and the transitions' norms have no conv to fold into.
+          String pre = g.relu(g.batchNorm(joined, layer + ".norm1"));
+          String mid = g.convBatchNorm(pre, layer + ".conv1", layer + ".norm2", 1, 0, 1);
+          out = g.conv(g.relu(mid), layer + ".conv2", 1, 1, 1);
+        } else {
+          out = unit(g, joined, layer + ".norm1", layer + ".conv1", false);
         }
         maps.add(out);
       }

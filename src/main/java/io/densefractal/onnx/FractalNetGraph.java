@@ -83,8 +83,8 @@ final class FractalNetGraph {
     return block + ".columns." + column + ".convs." + unit;
   }
 
-  /** Conv (same padding), BatchNorm, ReLU. */
+  /** Conv (same padding) with its BatchNorm folded in, ReLU. */
   private static String unit(OnnxGraph g, String x, String key) {
-    return g.relu(g.batchNorm(g.convSame(x, key + ".conv"), key + ".bn"));
+    return g.relu(g.convSameBatchNorm(x, key + ".conv", key + ".bn"));
   }
 }

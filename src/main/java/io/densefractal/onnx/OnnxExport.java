@@ -17,16 +17,17 @@ import java.util.Map;
 
 /**
  * Writes a zoo model with its weights as an eval-mode ONNX graph. Input {@code input} (N, C, H, W)
- * float32, normalised as the metadata's transform says; N, H and W are dynamic (every zoo model
- * ends in global average pooling). Outputs by {@link OnnxMetadata#output()}: LOGITS gives {@code
+ * float32, normalised as the metadata's transform says; N is dynamic, H and W are fixed at the
+ * metadata's input size unless asked dynamic (every zoo model ends in global average pooling, so
+ * any size runs): with fixed spatial sizes ONNX Runtime plans its buffers ahead and holds less
+ * memory (docs/BENCHMARKS.md). Outputs by {@link OnnxMetadata#output()}: LOGITS gives {@code
  * logits} (N, classes) and {@code embedding} (N, D), the pooled last feature map the classifier
  * reads, so one file serves predictions and embeddings; FEATURES gives {@code features} (N, D, h,
  * w), the unpooled map; EMBEDDING gives {@code embedding} alone.
  *
- * <p>BatchNorm stays a {@code BatchNormalization} node in inference form (running statistics):
- * ONNX Runtime folds it into the preceding convolution itself where there is one (ResNet,
- * FractalNet), and DenseNet's pre-activation BatchNorms have no convolution before them to fold
- * into.
+ * <p>A BatchNorm that directly follows a convolution is folded into it (one Conv with a bias), as
+ * torch.onnx.export does in eval mode; the others (DenseNet's pre-activation BatchNorms, after a
+ * concatenation) stay {@code BatchNormalization} nodes in inference form (running statistics).
  */
 public final class OnnxExport {
   /** The operator set the graphs use (ONNX 1.12 and ONNX Runtime 1.22 both support it). */
@@ -47,10 +48,23 @@ public final class OnnxExport {
    *     or one out of range
    */
   public static ModelProto of(Block network, OnnxMetadata metadata) {
+    return of(network, metadata, false);
+  }
+
+  /**
+   * The ONNX model of {@code network}, with a fixed (the metadata's input size) or, when {@code
+   * dynamicSize}, a dynamic spatial size.
+   *
+   * @throws DenseFractalException when the metadata asks for a column of a network without any,
+   *     or one out of range
+   */
+  public static ModelProto of(Block network, OnnxMetadata metadata, boolean dynamicSize) {
     StateDict weights = ModelWeights.stateDict(network);
     OnnxGraph g = new OnnxGraph(metadata.model(), weights);
     int channels = metadata.transforms().channels();
-    String x = g.input(OnnxMetadata.INPUT, "N", channels, "H", "W");
+    Object inputH = dynamicSize ? "H" : (Object) (long) metadata.transforms().size();
+    Object inputW = dynamicSize ? "W" : (Object) (long) metadata.transforms().size();
+    String x = g.input(OnnxMetadata.INPUT, "N", channels, inputH, inputW);
     String features;
     String classifier;
     if (metadata.column() != 0 && !(network instanceof FractalNet)) {
@@ -119,7 +133,17 @@ public final class OnnxExport {
    * @return the model written
    */
   public static ModelProto write(Block network, OnnxMetadata metadata, Path target) {
-    ModelProto model = of(network, metadata);
+    return write(network, metadata, target, false);
+  }
+
+  /**
+   * Writes {@link #of(Block, OnnxMetadata, boolean)} to {@code target} atomically.
+   *
+   * @return the model written
+   */
+  public static ModelProto write(
+      Block network, OnnxMetadata metadata, Path target, boolean dynamicSize) {
+    ModelProto model = of(network, metadata, dynamicSize);
     AtomicFiles.write(target, model::writeTo);
     return model;
   }

@@ -22,7 +22,9 @@ import java.util.Map;
  * Builds an eval-mode ONNX graph one layer at a time: each method adds the node(s) of one layer and
  * returns the name of its output value. Weights come from a state dict by their torch key ({@code
  * layer1.0.conv1}) and become initializers of the same name, so the graph's tensors can be matched
- * with the weights file key for key. Value names are unique: a layer's output takes the layer's key.
+ * with the weights file key for key (a convolution with its batch norm folded in keeps the conv's
+ * key for the folded kernel and bias). Value names are unique: a layer's output takes the layer's
+ * key.
  */
 final class OnnxGraph {
   private final GraphProto.Builder graph = GraphProto.newBuilder();
@@ -83,6 +85,52 @@ final class OnnxGraph {
             weight(key + ".running_var")),
         key,
         List.of(real("epsilon", Layers.BATCH_NORM_EPSILON)));
+  }
+
+  /**
+   * torch's Conv2d (no bias) followed by its eval-mode BatchNorm2d, as one Conv: the batch norm's
+   * affine map folded into the kernel and a bias, as torch.onnx.export and PyTorch's
+   * fuse_conv_bn_eval do. Per output channel o, with s = γ/√(var+ε): w'[o] = w[o]·s and
+   * b'[o] = β − μ·s, computed in double then rounded to float. Initializers {@code key.weight} and
+   * {@code key.bias} hold the folded values (they differ from the weights file's conv weight).
+   */
+  String convBatchNorm(String x, String key, String bnKey, int stride, int padding, int groups) {
+    Tensor w = require(key + ".weight");
+    long[] shape = w.shape();
+    float[] kernel = w.toFloatArray();
+    float[] gamma = require(bnKey + ".weight").toFloatArray();
+    float[] beta = require(bnKey + ".bias").toFloatArray();
+    float[] mean = require(bnKey + ".running_mean").toFloatArray();
+    float[] var = require(bnKey + ".running_var").toFloatArray();
+    int out = (int) shape[0];
+    int per = kernel.length / out;
+    float[] folded = new float[kernel.length];
+    float[] bias = new float[out];
+    for (int o = 0; o < out; o++) {
+      double scale = gamma[o] / Math.sqrt((double) var[o] + Layers.BATCH_NORM_EPSILON);
+      for (int i = o * per; i < (o + 1) * per; i++) {
+        folded[i] = (float) (kernel[i] * scale);
+      }
+      bias[o] = (float) (beta[o] - mean[o] * scale);
+    }
+    String wName = floats(key + ".weight", shape, folded);
+    String bName = floats(key + ".bias", new long[] {out}, bias);
+    return node(
+        "Conv",
+        List.of(x, wName, bName),
+        key,
+        List.of(
+            ints("kernel_shape", shape[2], shape[3]),
+            ints("strides", stride, stride),
+            ints("pads", padding, padding, padding, padding),
+            ints("dilations", 1, 1),
+            integer("group", groups)));
+  }
+
+  /** {@link #convBatchNorm} for a stride-1 convolution padded to keep the size (FractalNet's). */
+  String convSameBatchNorm(String x, String key, String bnKey) {
+    int padding = (int) (require(key + ".weight").shape()[2] / 2);
+    return convBatchNorm(x, key, bnKey, 1, padding, 1);
   }
 
   String relu(String x) {
@@ -191,6 +239,28 @@ final class OnnxGraph {
     }
     graph.addInitializer(b);
     return key;
+  }
+
+  private Tensor require(String key) {
+    Tensor t = weights.get(key);
+    if (t == null) {
+      throw new IllegalStateException("the model's weights lack " + key);
+    }
+    return t;
+  }
+
+  /** A float32 initializer computed here (folded weights); returns its (unique) name. */
+  private String floats(String name, long[] shape, float[] values) {
+    String unique = unique(name);
+    TensorProto.Builder b = TensorProto.newBuilder().setName(unique);
+    for (long d : shape) {
+      b.addDims(d);
+    }
+    ByteBuffer buf = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+    buf.asFloatBuffer().put(values);
+    b.setDataType(TensorProto.DataType.FLOAT_VALUE).setRawData(ByteString.copyFrom(buf.array()));
+    graph.addInitializer(b);
+    return unique;
   }
 
   /** A 1-D int64 initializer (shape arguments of Slice and Pad). */

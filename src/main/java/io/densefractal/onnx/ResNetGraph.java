@@ -14,7 +14,7 @@ final class ResNetGraph {
   static String features(OnnxGraph g, ResNetConfig config, String x) {
     boolean imagenet = config.stem() == ResNetConfig.Stem.IMAGENET;
     String y =
-        g.relu(g.batchNorm(g.conv(x, "conv1", imagenet ? 2 : 1, imagenet ? 3 : 1, 1), "bn1"));
+        g.relu(g.convBatchNorm(x, "conv1", "bn1", imagenet ? 2 : 1, imagenet ? 3 : 1, 1));
     if (imagenet) {
       y = g.maxPool(y, "maxpool", 3, 2, 1);
     }
@@ -32,25 +32,24 @@ final class ResNetGraph {
     return y;
   }
 
-  /** out = ReLU(branch(x) + shortcut(x)): conv-BN pairs with ReLUs between them. */
+  /** out = ReLU(branch(x) + shortcut(x)): conv-BN pairs (folded into one Conv each) with ReLUs between them. */
   private static String block(
       OnnxGraph g, ResNetConfig config, String x, String key, int in, int out, int stride) {
     String y;
     if (config.block() == ResNetConfig.BlockType.BASIC) {
-      y = g.relu(g.batchNorm(g.conv(x, key + ".conv1", stride, 1, 1), key + ".bn1"));
-      y = g.batchNorm(g.conv(y, key + ".conv2", 1, 1, 1), key + ".bn2");
+      y = g.relu(g.convBatchNorm(x, key + ".conv1", key + ".bn1", stride, 1, 1));
+      y = g.convBatchNorm(y, key + ".conv2", key + ".bn2", 1, 1, 1);
     } else {
-      y = g.relu(g.batchNorm(g.conv(x, key + ".conv1", 1, 0, 1), key + ".bn1"));
-      y = g.relu(g.batchNorm(g.conv(y, key + ".conv2", stride, 1, config.groups()), key + ".bn2"));
-      y = g.batchNorm(g.conv(y, key + ".conv3", 1, 0, 1), key + ".bn3");
+      y = g.relu(g.convBatchNorm(x, key + ".conv1", key + ".bn1", 1, 0, 1));
+      y = g.relu(g.convBatchNorm(y, key + ".conv2", key + ".bn2", stride, 1, config.groups()));
+      y = g.convBatchNorm(y, key + ".conv3", key + ".bn3", 1, 0, 1);
     }
     String identity = x;
     if (stride != 1 || in != out) {
       identity =
           switch (config.shortcut()) {
             case PROJECTION ->
-                g.batchNorm(
-                    g.conv(x, key + ".downsample.0", stride, 0, 1), key + ".downsample.1");
+                g.convBatchNorm(x, key + ".downsample.0", key + ".downsample.1", stride, 0, 1);
             case ZERO_PAD -> {
               long extra = out - in;
               yield g.subsampleAndPadChannels(

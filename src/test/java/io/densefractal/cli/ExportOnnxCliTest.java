@@ -79,8 +79,8 @@ class ExportOnnxCliTest {
     r =
         CliTest.run(
             "export", "--weights", weights.toString(), "-m", "resnet20_cifar", "--data",
-            "fashion-mnist", "--features", "pooled", "--image-size", "40", "--to",
-            pooled.toString());
+            "fashion-mnist", "--features", "pooled", "--image-size", "40", "--dynamic-size",
+            "--to", pooled.toString());
     assertThat(r.code()).as(r.err()).isZero();
     ModelProto embed = ModelProto.parseFrom(Files.readAllBytes(pooled));
     assertThat(embed.getGraph().getOutputList()).extracting(o -> o.getName()).containsExactly("embedding");
@@ -90,6 +90,10 @@ class ExportOnnxCliTest {
               assertThat(e.getKey()).isEqualTo("densefractal.input_size");
               assertThat(e.getValue()).isEqualTo("40");
             });
+    // --dynamic-size leaves height and width free (the default fixes them at the input size).
+    assertThat(embed.getGraph().getInput(0).getType().getTensorType().getShape().getDimList())
+        .extracting(d -> d.getDimParam())
+        .containsExactly("N", "", "H", "W");
   }
 
   @Test

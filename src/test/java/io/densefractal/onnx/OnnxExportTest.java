@@ -35,10 +35,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Our ONNX export run by ONNX Runtime gives our libtorch outputs (max|diff|/max|ref| below 1e-4)
  * for every family, each FractalNet column and the feature outputs, on a batch at the test size
- * and on a non-square odd size (N, H and W are dynamic). Files of each family, a FractalNet column
- * and the feature exports pass {@code onnx.checker.check_model(full_check=True)}; the largest
- * graphs (ResNeXt-50, the whole FractalNet-20) are checked for their structure through a narrow
- * FractalNet instead, to keep the checker's minutes down.
+ * and on a non-square odd size (exported with a dynamic size: N, H and W free). Files of each
+ * family, a FractalNet column and the feature exports pass {@code
+ * onnx.checker.check_model(full_check=True)}; the largest graphs (ResNeXt-50, the whole
+ * FractalNet-20) are checked for their structure through a narrow FractalNet instead, to keep the
+ * checker's minutes down.
  */
 class OnnxExportTest {
   private static final double TOLERANCE = 1e-4;
@@ -49,7 +50,8 @@ class OnnxExportTest {
   private Path exportAndCompare(
       String name, Block block, NDManager manager, OnnxMetadata meta, int size) throws Exception {
     Path file = dir.resolve(name + "-" + meta.output().tensorName() + meta.column() + ".onnx");
-    OnnxExport.write(block, meta, file);
+    // Dynamic size: the parity shapes below are odd and differ from the recorded size.
+    OnnxExport.write(block, meta, file, true);
     int c = meta.transforms().channels();
     // The odd shapes are the zoo parity tests': non-square, odd, through every strided layer.
     List<long[]> shapes =
@@ -139,8 +141,8 @@ class OnnxExportTest {
     ModelSpec spec = ModelZoo.get("densenet40_k12");
     try (NDManager manager = NDManager.newBaseManager()) {
       Block block = ZooParity.loaded(spec, WeightFiles.read(ref.resolve("weights_zip.pth")), manager);
-      OnnxExport.write(
-          block, OnnxFixtures.metadata("densenet40_k12", Output.LOGITS, 0, 10, 3, 32), file);
+      OnnxMetadata meta = OnnxFixtures.metadata("densenet40_k12", Output.LOGITS, 0, 10, 3, 32);
+      OnnxExport.write(block, meta, file, true);
     }
     List<float[]> xs = new ArrayList<>();
     List<long[]> shapes = new ArrayList<>();
@@ -258,10 +260,20 @@ class OnnxExportTest {
       assertThat(model.getGraph().getInput(0).getType().getTensorType().getShape().getDim(0)
               .getDimParam())
           .isEqualTo("N");
-      // Initializers are the state dict's tensors under their torch keys.
+      // Height and width are fixed at the recorded input size by default.
+      assertThat(model.getGraph().getInput(0).getType().getTensorType().getShape().getDimList())
+          .extracting(d -> d.getDimValue())
+          .endsWith((long) meta.transforms().size(), (long) meta.transforms().size());
+      // Initializers keep the torch keys; every BatchNorm follows a conv here, so each is folded
+      // into its conv (a kernel and a bias under the conv's key) and none is left in the graph.
       assertThat(model.getGraph().getInitializerList())
           .extracting(t -> t.getName())
-          .contains("conv1.weight", "layer3.2.bn2.running_var", "fc.bias");
+          .contains("conv1.weight", "layer3.2.conv2.bias", "fc.bias")
+          .noneMatch(name -> name.contains(".bn"));
+      assertThat(model.getGraph().getNodeList())
+          .extracting(n -> n.getOpType())
+          .contains("Conv")
+          .doesNotContain("BatchNormalization");
     }
   }
 
