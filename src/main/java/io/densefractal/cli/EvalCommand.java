@@ -11,7 +11,9 @@ import io.densefractal.train.EvalResult;
 import io.densefractal.train.Evaluator;
 import io.densefractal.train.Plots;
 import io.densefractal.train.TrainedRun;
+import io.densefractal.train.Trainer;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -89,6 +91,11 @@ final class EvalCommand implements Callable<Integer> {
     }
     if (threads > 0) {
       Classifiers.useLibtorchThreads(threads);
+    }
+    if (!Files.isRegularFile(run.resolve(Trainer.LAST))) {
+      // Checked before the output path, whose default lies inside the run directory.
+      throw new DenseFractalException(
+          run + " is not a run directory (it has no " + Trainer.LAST + "); train one first");
     }
     Path png = confusion != null ? confusion : run.resolve("eval-confusion.png");
     // The run's own files (checkpoints, logs) are never overwritten, whichever is evaluated.

@@ -12,6 +12,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonParser;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
+import io.densefractal.testing.OneDnnCap;
 import io.densefractal.testing.PythonReference;
 import io.densefractal.testing.ZooParity;
 import io.densefractal.weights.StateDict;
@@ -40,20 +41,12 @@ class TrainingParityTest {
   static final String MODEL = "densenet_bc100_k12"; // the DenseNet recipe's own model
   static final int STEPS = 3;
   static final double LR = 0.1;
-  /**
-   * 1e-4, except where oneDNN is capped at SSE4.1 (AMD Zen 5 hosts, docs/PLATFORMS.md): there both
-   * sides' convolutions take oneDNN's GEMM path (1.13's oneDNN 2.6 against libtorch 2.7.1's 3.7)
-   * and weights differ by up to 6e-4 after one step (2026-12-05), not yet explained; PyTorch 1.13
-   * itself moves by 2.1 % there between its default ISA and the cap, so the reference is the weaker
-   * side. The loss is still held to 1e-5 relative, and every step starts from PyTorch's state, so
-   * this bounds one step's difference, not a trajectory.
-   */
-  static final double TOLERANCE =
-      "SSE41".equals(System.getenv("ONEDNN_MAX_CPU_ISA")) ? 1e-3 : 1e-4;
+  static final double TOLERANCE = 1e-4;
 
   @ParameterizedTest(name = "memory-efficient = {0}")
   @ValueSource(booleans = {false, true})
   void eachSgdStepEqualsPyTorchs(boolean memoryEfficient, @TempDir Path dir) throws IOException {
+    OneDnnCap.requireUncappedForGradientParity("SGD step parity of " + MODEL);
     ModelSpec spec = ModelZoo.get(MODEL);
     int classes = spec.defaults().numClasses();
     PythonReference.run(

@@ -14,6 +14,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
+import io.densefractal.testing.OneDnnCap;
 import io.densefractal.testing.ZooParity;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.WeightFiles;
@@ -65,6 +66,7 @@ class ResNetParityTest {
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"resnet18", "resnext50_32x4d", "resnet56_cifar"})
   void crossEntropyGradientsMatchReference(String name) {
+    OneDnnCap.requireUncappedForGradientParity("gradient parity of " + name);
     ModelSpec spec = ModelZoo.get(name);
     int s = spec.inputSize() == 224 ? 96 : 32;
     ZooParity.make(name, dir, "--inputs", "4x3x" + s + "x" + s, "--grads");
