@@ -6,7 +6,7 @@ import io.densefractal.files.OutputPaths;
 import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
-import io.densefractal.weights.AtomicFiles;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
 import java.io.BufferedWriter;

@@ -3,7 +3,7 @@ package io.densefractal.compare;
 import io.densefractal.train.EpochMetrics;
 import io.densefractal.train.Plots;
 import io.densefractal.train.StepPoint;
-import io.densefractal.weights.AtomicFiles;
+import io.densefractal.files.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import io.densefractal.models.resnet.ResNet;
 import io.densefractal.onnx.proto.OnnxProtos.ModelProto;
 import io.densefractal.onnx.proto.OnnxProtos.OperatorSetIdProto;
 import io.densefractal.onnx.proto.OnnxProtos.StringStringEntryProto;
-import io.densefractal.weights.AtomicFiles;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.weights.block.ModelWeights;
 import io.densefractal.weights.StateDict;
 import java.nio.file.Path;

@@ -20,7 +20,7 @@ import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.recompute.SegmentedNetwork;
-import io.densefractal.weights.AtomicFiles;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.WeightFiles;
 import io.densefractal.weights.WeightsMetadata;
