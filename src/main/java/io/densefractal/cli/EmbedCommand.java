@@ -2,13 +2,13 @@ package io.densefractal.cli;
 
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.ImageFiles;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.files.OutputPaths;
 import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
-import io.densefractal.files.AtomicFiles;
-import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.npy.Npy;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -21,11 +21,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code embed}: the pooled features (the vector people index) of image files or of an .npy batch,

@@ -2,15 +2,15 @@ package io.densefractal.onnx;
 
 import ai.djl.nn.Block;
 import io.densefractal.DenseFractalException;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.models.densenet.DenseNet;
 import io.densefractal.models.fractalnet.FractalNet;
 import io.densefractal.models.resnet.ResNet;
 import io.densefractal.onnx.proto.OnnxProtos.ModelProto;
 import io.densefractal.onnx.proto.OnnxProtos.OperatorSetIdProto;
 import io.densefractal.onnx.proto.OnnxProtos.StringStringEntryProto;
-import io.densefractal.files.AtomicFiles;
-import io.densefractal.weights.block.ModelWeights;
 import io.densefractal.weights.StateDict;
+import io.densefractal.weights.block.ModelWeights;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
