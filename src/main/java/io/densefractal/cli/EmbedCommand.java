@@ -46,26 +46,7 @@ import picocli.CommandLine;
 final class EmbedCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--run", description = "A run directory from train (its best weights).")
-  Path run;
-
-  @Option(
-      names = {"-m", "--model"},
-      description = "Model name, with --pretrained, or with --weights (unless the file names it).")
-  String model;
-
-  @Option(
-      names = "--weights",
-      description = "An .onnx model from `export` (or weights file, on libtorch).")
-  Path weights;
-
-  @Option(names = "--pretrained", description = "torchvision's ImageNet weights for --model.")
-  boolean pretrained;
-
-  @Option(
-      names = "--data",
-      description = "The dataset the weights were trained on, when the file does not record it.")
-  String data;
+  @CommandLine.Mixin ModelSourceArgs modelSource;
 
   @Mixin EngineArgs engineArgs;
 
@@ -110,13 +91,10 @@ final class EmbedCommand implements Callable<Integer> {
     }
     List<Path> inputs = new ArrayList<>(images);
     inputs.add(input);
-    inputs.add(weights);
-    if (run != null) {
-      inputs.addAll(OutputPaths.filesIn(run));
-    }
+    inputs.addAll(modelSource.inputFiles());
     OutputPaths.check(Map.of("--output", output, "--csv", csvFile), inputs);
     int threads = engineArgs.threads(spec.commandLine());
-    ModelSource source = new ModelSource(run, weights, model, pretrained, data);
+    ModelSource source = modelSource.source();
     try (ImageClassifier classifier = Classifiers.open(source, engineArgs.engine, threads)) {
       classifier.embeddingSize(); // fails at once, before any image is read, without embeddings
       List<String> names = new ArrayList<>();
