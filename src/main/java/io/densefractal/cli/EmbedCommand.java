@@ -2,9 +2,9 @@ package io.densefractal.cli;
 
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.ImageFiles;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.files.AtomicFiles;
 import io.densefractal.files.OutputPaths;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.weights.Tensor;

@@ -1,8 +1,8 @@
 package io.densefractal.cli;
 
 import io.densefractal.data.ImageFiles;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.ClassScore;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.inference.TopK;
@@ -11,11 +11,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code predict}: top-k classes of image files, from a trained run or imported weights. */
 @Command(

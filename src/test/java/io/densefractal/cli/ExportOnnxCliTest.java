@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import io.densefractal.inference.Classifiers;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.onnx.OnnxMetadata;
