@@ -21,7 +21,7 @@ export TORCH_CPP_LOG_LEVEL=ERROR
 
 weights() { # model dataset|'' -> file
   local f="$work/$1.safetensors"
-  [[ -f "$f" ]] || java -Dai.djl.offline=true -cp "$jar" bench/RandomWeights.java "$1" "$f" $2 >/dev/null 2>&1
+  [[ -f "$f" ]] || java -Dai.djl.offline=true -cp "$jar" bench/RandomWeights.java "$1" "$f" $2 >"$work/random-weights.log" 2>&1 || { echo "cannot make random weights for $1:" >&2; tail -5 "$work/random-weights.log" >&2; return 1; }
   echo "$f"
 }
 onnx() { # model -> .onnx file exported by torch.onnx.export (Debian torch), random weights

@@ -5,6 +5,7 @@ import static io.densefractal.serve.ServeTesting.get;
 import static io.densefractal.serve.ServeTesting.picture;
 import static io.densefractal.serve.ServeTesting.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -80,6 +81,26 @@ class InferenceServerTest {
               100 * p.get("probability").getAsFloat()));
     }
     return line.toString();
+  }
+
+  @Test
+  void anAddressThatIsNotThisMachinesIsNamedAsSuch() {
+    for (String host : List.of("256.1.1.1", "192.0.2.1")) {
+      ServeConfig config =
+          new ServeConfig(
+              host,
+              0,
+              List.of(ServeTesting.model("r20", weights, 8, 20, 64)),
+              1 << 20,
+              4_000_000,
+              20_000,
+              10_000);
+      assertThatThrownBy(() -> ServeTesting.start(config))
+          .as(host)
+          .isInstanceOf(io.densefractal.DenseFractalException.class)
+          .hasMessageStartingWith("cannot listen on " + host)
+          .hasMessageNotContaining("in use");
+    }
   }
 
   @Test
