@@ -41,7 +41,7 @@ class ExportOnnxCliTest {
             "export", "--weights", weights.toString(), "-m", "resnet20_cifar", "--data",
             "fashion-mnist", "--to", to.toString());
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("resnet20_cifar", "logits + embedding", "opset 17");
+    assertThat(r.out()).contains("resnet20_cifar", "logits + embedding", "opset " + io.densefractal.onnx.OnnxExport.OPSET);
     ModelProto model = ModelProto.parseFrom(Files.readAllBytes(to));
     Map<String, String> props = new HashMap<>();
     for (StringStringEntryProto e : model.getMetadataPropsList()) {
