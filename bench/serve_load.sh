@@ -3,6 +3,7 @@
 #   bench/serve_load.sh matrix [SECONDS]    resnet50 (ONNX Runtime, torch.onnx.export of random
 #                                           weights) + densenet_bc100_k12 (libtorch), concurrency
 #                                           1/4/16/64, batching on (--max-batch 32) vs off (1)
+#                                           (SERVE_MODELS="model:onnx|dataset:size ..." to pick)
 #   bench/serve_load.sh deadline [SECONDS]  fractalnet20, deadline_ms = half the whole network's
 #                                           latency, concurrency 4
 #   bench/serve_load.sh soak [SECONDS]      steady load (default 600 s): 5xx count, RSS over time
@@ -66,7 +67,7 @@ case "$what" in
   matrix)
     # resnet50 on ONNX Runtime: libtorch's channels-last batched convolutions abort (SIGFPE in
     # oneDNN) on hosts that hide their cache sizes, as this one does (docs/BENCHMARKS.md).
-    for spec in "resnet50:onnx:224" "densenet_bc100_k12:cifar10:32"; do
+    for spec in ${SERVE_MODELS:-resnet50:onnx:224 densenet_bc100_k12:cifar10:32}; do
       IFS=: read -r model data size <<<"$spec"
       if [[ "$data" == onnx ]]; then w="$(onnx "$model")"; else w="$(weights "$model" "$data")"; fi
       img="$(png "$size")"
