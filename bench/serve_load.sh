@@ -3,7 +3,8 @@
 #   bench/serve_load.sh matrix [SECONDS]    resnet50 (ONNX Runtime, torch.onnx.export of random
 #                                           weights) + densenet_bc100_k12 (libtorch), concurrency
 #                                           1/4/16/64, batching on (--max-batch 32) vs off (1)
-#                                           (SERVE_MODELS="model:onnx|dataset:size ..." to pick)
+#                                           (SERVE_MODELS="model:onnx|dataset:size ...",
+#                                           SERVE_CONCURRENCY="1 4 ..." to pick)
 #   bench/serve_load.sh deadline [SECONDS]  fractalnet20, deadline_ms = half the whole network's
 #                                           latency, concurrency 4
 #   bench/serve_load.sh soak [SECONDS]      steady load (default 600 s): 5xx count, RSS over time
@@ -74,7 +75,7 @@ case "$what" in
       for batch in 32 1; do
         start_server --weights "$w" --name m --max-batch "$batch" --max-delay-ms 5 --queue 256
         load "http://127.0.0.1:$port/predictions/m" "$img" closed 4 3 >/dev/null  # warm-up
-        for c in 1 4 16 64; do
+        for c in ${SERVE_CONCURRENCY:-1 4 16 64}; do
           echo "$model max_batch=$batch $(load "http://127.0.0.1:$port/predictions/m" "$img" closed "$c" "$secs")"
         done
         stop_server
