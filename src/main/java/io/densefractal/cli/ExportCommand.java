@@ -152,9 +152,9 @@ final class ExportCommand implements Callable<Integer> {
     if (to.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
       return exportOnnx(out);
     }
-    for (String onnxOnly : List.of("--run", "--pretrained", "--column", "--features", "--data",
-        "--image-size", "--dynamic-size", "--quantize", "--calibration-data",
-        "--calibration-images", "--calibration-method")) {
+    for (String onnxOnly : List.of("--quantize", "--calibration-data", "--calibration-images",
+        "--calibration-method", "--run", "--pretrained", "--column", "--features", "--data",
+        "--image-size", "--dynamic-size")) {
       if (spec.commandLine().getParseResult().hasMatchedOption(onnxOnly)) {
         throw usage(onnxOnly + " is for ONNX export; give --to FILE.onnx");
       }
@@ -296,8 +296,8 @@ final class ExportCommand implements Callable<Integer> {
       throw usage(
           String.format(
               Locale.ROOT,
-              "--calibration-data %s has %d-channel images but the model takes %d channels;"
-                  + " calibrate on data like the model's own",
+              "--calibration-data %s has %d-channel images but the model takes %d-channel"
+                  + " input; calibrate on data like the model's own",
               calibrationData,
               channels,
               model.channels()));
@@ -310,8 +310,7 @@ final class ExportCommand implements Callable<Integer> {
           model.eval(),
           calibrationImages,
           batch,
-          String.format(
-              Locale.ROOT, "%s training split, %d images", data.name(), calibrationImages));
+          data.name() + " training split");
     } catch (UsageException e) {
       throw usage(e.getMessage());
     }

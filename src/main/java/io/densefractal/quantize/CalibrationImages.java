@@ -13,8 +13,8 @@ import java.util.function.BiConsumer;
  * without replacement (a fixed seed, so an export is repeatable), passed through the model's
  * evaluation transform, handed out in batches. Nothing is held beyond one batch.
  *
- * @param description what the images are, for the file's metadata ({@code fashion-mnist train,
- *     512 images})
+ * @param description what the images are, for the file's metadata ({@code fashion-mnist training
+ *     split})
  */
 public record CalibrationImages(
     ImageDataset images, Transform transform, int count, int batch, String description) {
@@ -34,7 +34,7 @@ public record CalibrationImages(
     if (images.size() < count) {
       throw new UsageException(
           "the calibration data (" + description + ") has " + images.size()
-              + " training images, fewer than --calibration-images " + count
+              + " images, fewer than --calibration-images " + count
               + "; give more data or ask for fewer images");
     }
     batch = Math.max(1, Math.min(batch, count));

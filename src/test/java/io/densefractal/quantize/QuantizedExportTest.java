@@ -1,6 +1,7 @@
 package io.densefractal.quantize;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -13,6 +14,8 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.densefractal.DenseFractalException;
+import io.densefractal.UsageException;
 import io.densefractal.data.DataSplits;
 import io.densefractal.data.Datasets;
 import io.densefractal.data.TransformSpec;
@@ -73,7 +76,7 @@ class QuantizedExportTest {
         OnnxMetadata meta = metadata(c.model(), c.column(), c.channels(), c.size());
         CalibrationImages images =
             new CalibrationImages(
-                demo.train(), meta.transforms().eval(), 64, 16, "demo training split, 64 images");
+                demo.train(), meta.transforms().eval(), 64, 16, "demo training split");
         ModelProto q =
             QuantizedExport.of(net, meta, false, images, CalibrationMethod.percentile, 2);
         Path file = dir.resolve(c.model() + "-" + c.column() + ".onnx");
@@ -94,14 +97,91 @@ class QuantizedExportTest {
                 .count();
         Map<String, Integer> kernels = profiledKernels(file, c.size(), c.channels());
         String what = c.model() + " column " + c.column() + " ran " + kernels;
-        System.out.println(what);
         assertThat(kernels.keySet()).as(what).containsAll(c.expected());
         assertThat(kernels.keySet()).as(what).doesNotContainAnyElementsOf(FLOAT_KERNELS);
         assertThat(kernels.get("QLinearConv")).as(what).isEqualTo((int) convs);
+
+        // The int8 graph computes the float graph's function, up to quantization error.
+        float[] x = new float[32 * c.channels() * c.size() * c.size()];
+        images.forEach((batch, n) -> {
+          if (n == images.batch()) {
+            System.arraycopy(batch, 0, x, 0, Math.min(x.length, batch.length));
+          }
+        });
+        long[] shape = {32, c.channels(), c.size(), c.size()};
+        float[] ref = logits(OnnxExport.of(net, meta).toByteArray(), x, shape);
+        float[] got = logits(q.toByteArray(), x, shape);
+        double maxRef = 0;
+        double maxDiff = 0;
+        for (int i = 0; i < ref.length; i++) {
+          maxRef = Math.max(maxRef, Math.abs(ref[i]));
+          maxDiff = Math.max(maxDiff, Math.abs(ref[i] - got[i]));
+        }
+        System.out.printf("%s: int8 max|diff|/max|ref| %.4f%n", what, maxDiff / maxRef);
+        assertThat(maxDiff / maxRef).as(what).isLessThan(0.1);
       }
     }
     PythonReference.run(
         "onnx_check.py", files.stream().map(Path::toString).toArray(String[]::new));
+  }
+
+  @Test
+  void brokenCalibrationLeavesNoFileAndKeepsAnOldOne() throws Exception {
+    DataSplits demo = Datasets.open("demo", null, 0.2, 0);
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Block net = randomModel("resnet20_cifar", new ModelOptions(10, 1), manager, 3);
+      StateDict sd = ModelWeights.stateDict(net);
+      Tensor var = sd.get("layer2.0.bn1.running_var");
+      float[] v = var.toFloatArray();
+      v[0] = Float.NaN;
+      sd.put("layer2.0.bn1.running_var", Tensor.ofFloats(var.shape(), v));
+      ModelWeights.load(net, sd, true);
+      OnnxMetadata meta = metadata("resnet20_cifar", 0, 1, 28);
+      CalibrationImages images =
+          new CalibrationImages(demo.train(), meta.transforms().eval(), 8, 8, "demo");
+      Path fresh = dir.resolve("fresh.onnx");
+      Path old = dir.resolve("old.onnx");
+      Files.writeString(old, "a good file");
+      for (Path target : List.of(fresh, old)) {
+        assertThatThrownBy(
+                () ->
+                    QuantizedExport.write(
+                        net, meta, target, false, images, CalibrationMethod.minmax, 2))
+            .isInstanceOf(DenseFractalException.class)
+            .hasMessageContaining("non-finite");
+      }
+      assertThat(fresh).doesNotExist();
+      assertThat(Files.readString(old)).isEqualTo("a good file");
+      try (var files = Files.list(dir)) {
+        assertThat(files.map(p -> p.getFileName().toString())).containsExactly("old.onnx");
+      }
+    }
+  }
+
+  @Test
+  void tooFewImagesIsAUsageError() {
+    DataSplits demo = Datasets.open("demo", null, 0.2, 0);
+    assertThatThrownBy(
+            () ->
+                new CalibrationImages(
+                    demo.train(), demo.transforms().eval(), demo.train().size() + 1, 8, "demo"))
+        .isInstanceOf(UsageException.class)
+        .hasMessageContaining("fewer than --calibration-images");
+  }
+
+  private static float[] logits(byte[] model, float[] x, long[] shape) throws Exception {
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+      options.setIntraOpNumThreads(2);
+      try (OrtSession session = env.createSession(model, options);
+          OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
+          OrtSession.Result r = session.run(Map.of(OnnxMetadata.INPUT, t))) {
+        FloatBuffer b = ((OnnxTensor) r.get("logits").orElseThrow()).getFloatBuffer();
+        float[] v = new float[b.remaining()];
+        b.get(v);
+        return v;
+      }
+    }
   }
 
   /** Op type → how many nodes of it ran once, from ONNX Runtime's profile of one forward. */
