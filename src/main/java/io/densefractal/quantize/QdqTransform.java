@@ -33,9 +33,9 @@ import java.util.function.Function;
  * QLinearAveragePool}). Max pooling, slicing and zero padding run on the uint8 tensor itself (the
  * padding value is the zero point), as does a multiplication by a positive constant, which only
  * changes the scale: FractalNet's mean join becomes additions and that multiplication, so no
- * float round trip sits between two quantized convolutions. What stays float: DenseNet's
- * pre-activation BatchNorm + ReLU (no quantized kernel exists; its output is quantized again for
- * the next convolution), global pooling, the classifier and the graph outputs.
+ * float round trip sits between two quantized convolutions; DenseNet's pre-activation BatchNorm
+ * becomes a depthwise 1×1 convolution for the same reason ({@link #prepare}). What stays float:
+ * global pooling, the classifier and the graph outputs.
  */
 final class QdqTransform {
   private static final float UINT8_MAX = 255f;
@@ -80,14 +80,24 @@ final class QdqTransform {
   }
 
   /**
-   * The same float function with every {@code Mean} written as a chain of {@code Add}s and one
-   * {@code Mul} by 1/k (the quantized graph runs additions as {@code QLinearAdd} and the
-   * multiplication as a change of scale). Calibrate and quantize this graph.
+   * The same float function in the operators the quantized graph runs on integers: every {@code
+   * Mean} becomes a chain of {@code Add}s and one {@code Mul} by 1/k (run as {@code QLinearAdd}s
+   * and a change of scale), and every {@code BatchNormalization} a depthwise 1×1 {@code Conv}
+   * (weight γ/√(var+ε), bias β − μ·γ/√(var+ε) per channel; a single per-channel weight is exact
+   * in int8), which ORT runs as a depthwise {@code QLinearConv} with the ReLU after it folded in:
+   * DenseNet's pre-activation BN-ReLU then stays in uint8 instead of a float round trip.
+   * Calibrate and quantize this graph.
    */
-  static ModelProto withoutMean(ModelProto model) {
+  static ModelProto prepare(ModelProto model) {
     GraphProto g = model.getGraph();
+    Map<String, TensorProto> inits = new HashMap<>();
+    g.getInitializerList().forEach(t -> inits.put(t.getName(), t));
     GraphProto.Builder b = g.toBuilder().clearNode();
     for (NodeProto n : g.getNodeList()) {
+      if (n.getOpType().equals("BatchNormalization") && n.getOutputCount() == 1) {
+        batchNormAsConv(n, inits, b);
+        continue;
+      }
       if (!n.getOpType().equals("Mean") || n.getInputCount() < 2) {
         b.addNode(n);
         continue;
@@ -106,6 +116,53 @@ final class QdqTransform {
     return model.toBuilder().setGraph(b).build();
   }
 
+  private static void batchNormAsConv(
+      NodeProto n, Map<String, TensorProto> inits, GraphProto.Builder b) {
+    float epsilon = 1e-5f;
+    for (AttributeProto a : n.getAttributeList()) {
+      if (a.getName().equals("epsilon")) {
+        epsilon = a.getF();
+      }
+    }
+    float[] gamma = values(inits.get(n.getInput(1)));
+    float[] beta = values(inits.get(n.getInput(2)));
+    float[] mean = values(inits.get(n.getInput(3)));
+    float[] var = values(inits.get(n.getInput(4)));
+    int c = gamma.length;
+    float[] w = new float[c];
+    float[] bias = new float[c];
+    for (int i = 0; i < c; i++) {
+      double scale = gamma[i] / Math.sqrt((double) var[i] + epsilon);
+      w[i] = (float) scale;
+      bias[i] = (float) (beta[i] - mean[i] * scale);
+    }
+    String name = n.getOutput(0);
+    b.addInitializer(floats(name + ".depthwise.weight", new long[] {c, 1, 1, 1}, w));
+    b.addInitializer(floats(name + ".depthwise.bias", new long[] {c}, bias));
+    b.addNode(
+        NodeProto.newBuilder()
+            .setOpType("Conv")
+            .setName(name)
+            .addAllInput(
+                List.of(n.getInput(0), name + ".depthwise.weight", name + ".depthwise.bias"))
+            .addOutput(name)
+            .addAttribute(ints("kernel_shape", 1, 1))
+            .addAttribute(
+                AttributeProto.newBuilder()
+                    .setName("group")
+                    .setType(AttributeProto.AttributeType.INT)
+                    .setI(c)));
+  }
+
+  private static AttributeProto ints(String name, long... values) {
+    AttributeProto.Builder a =
+        AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+    for (long v : values) {
+      a.addInts(v);
+    }
+    return a.build();
+  }
+
   /** The float values (graph input or node outputs) whose ranges {@link #quantize} will ask for. */
   static Set<String> valuesToCalibrate(ModelProto model) {
     Set<String> asked = new LinkedHashSet<>();
@@ -119,7 +176,7 @@ final class QdqTransform {
     return asked;
   }
 
-  /** The QDQ model of {@code model} (from {@link #withoutMean}) with these activation ranges. */
+  /** The QDQ model of {@code model} (from {@link #prepare}) with these activation ranges. */
   static ModelProto quantize(ModelProto model, Function<String, Range> ranges) {
     return model.toBuilder().setGraph(new QdqTransform(model.getGraph(), ranges).run()).build();
   }

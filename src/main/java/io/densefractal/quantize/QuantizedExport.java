@@ -46,11 +46,11 @@ public final class QuantizedExport {
       int threads) {
     // Calibrated at the fixed size the images come in; the same value names exist in the
     // dynamic-size graph, which is then quantized with these ranges.
-    ModelProto fixed = QdqTransform.withoutMean(OnnxExport.of(network, metadata, false));
+    ModelProto fixed = QdqTransform.prepare(OnnxExport.of(network, metadata, false));
     Set<String> values = QdqTransform.valuesToCalibrate(fixed);
     Map<String, Range> ranges = Calibrator.ranges(fixed, values, images, method, threads);
     ModelProto graph =
-        dynamicSize ? QdqTransform.withoutMean(OnnxExport.of(network, metadata, true)) : fixed;
+        dynamicSize ? QdqTransform.prepare(OnnxExport.of(network, metadata, true)) : fixed;
     ModelProto quantized = QdqTransform.quantize(graph, ranges::get);
     Map<String, String> props = new LinkedHashMap<>();
     props.put(QUANTIZED, "int8");

@@ -56,7 +56,7 @@ class QuantizedExportTest {
   @TempDir Path dir;
 
   private static final List<String> FLOAT_KERNELS =
-      List.of("Conv", "FusedConv", "Add", "Sum", "Concat", "Mean");
+      List.of("Conv", "FusedConv", "Add", "Sum", "Concat", "Mean", "BatchNormalization");
 
   @Test
   void everyFamilyRunsOnInt8Kernels() throws Exception {
@@ -93,7 +93,7 @@ class QuantizedExportTest {
 
         long convs =
             OnnxExport.of(net, meta).getGraph().getNodeList().stream()
-                .filter(n -> n.getOpType().equals("Conv"))
+                .filter(n -> List.of("Conv", "BatchNormalization").contains(n.getOpType()))
                 .count();
         Map<String, Integer> kernels = profiledKernels(file, c.size(), c.channels());
         String what = c.model() + " column " + c.column() + " ran " + kernels;
