@@ -5,8 +5,10 @@
 # is its own process: median ms of the timed forwards and the process's peak RSS (VmHWM / ru_maxrss).
 # Also prints which kernels ONNX Runtime ran for each int8 file (its profiler; bench/OrtKernels.java).
 # Random torchvision weights (the speed of a forward does not depend on their values); the int8
-# files are calibrated on real images: CALIB (default cifar10) training images, resized and
-# centre-cropped to 224 like ImageNet's evaluation, CALIB_N of them (default 64).
+# files are calibrated on real images, CALIB_N of them (default 64), resized to 256 and
+# centre-cropped to 224 like ImageNet's evaluation: CALIB (a dataset name or image folder, e.g.
+# cifar10), by default an image folder of 200 photos of the bundled Fashion-MNIST subset
+# (bench/spark_images.py; grey PNGs, read as RGB like any image folder).
 #
 # Usage: bench/int8_infer.sh [iters] [models...]
 #   default: 10 timed forwards after 3 warm-ups (WARMUP=n), resnet50 densenet121, batches 1 and 32.
@@ -17,13 +19,18 @@ models=("$@")
 if [[ ${#models[@]} -eq 0 ]]; then models=(resnet50 densenet121); fi
 threads=2
 warmup="${WARMUP:-3}"
-calib="${CALIB:-cifar10}"
+calib="${CALIB:-}"
 calib_n="${CALIB_N:-64}"
 work="${WORK:-$(mktemp -d)}"
 mkdir -p "$work"
 results="$work/results.jsonl"
 : >"$results"
 ./densefractal summary --list >/dev/null   # build the jar outside the measurement
+if [[ -z "$calib" ]]; then
+  calib="$work/calibration-images"
+  rm -rf "$calib"
+  /usr/bin/python3 bench/spark_images.py "$calib" 200
+fi
 jar=target/densefractal-cli.jar
 
 echo "date=$(date -u +%F) threads=$threads warmup=$warmup iters=$iters calibration=$calib x$calib_n"
@@ -52,9 +59,9 @@ for model in "${models[@]}"; do
       --to "$work/$model-int8.onnx" --quantize int8 --calibration-data "$calib" \
       --calibration-images "$calib_n"
   echo "$model int8 kernels: $(java -Dai.djl.offline=true -cp "$jar" bench/OrtKernels.java \
-      "$work/$model-int8.onnx" "$threads" 2>/dev/null)"
+      "$work/$model-int8.onnx" "$threads" 5 2>/dev/null)"
   echo "$model fp32 kernels: $(java -Dai.djl.offline=true -cp "$jar" bench/OrtKernels.java \
-      "$work/$model-fp32.onnx" "$threads" 2>/dev/null)"
+      "$work/$model-fp32.onnx" "$threads" 5 2>/dev/null)"
   for batch in 1 "$big"; do
     j=$(/usr/bin/python3 bench/torch_step.py --model "$model" --mode infer --batch "$batch" \
         --size "$size" --num-classes 1000 --threads "$threads" --warmup "$warmup" --iters "$iters" \
