@@ -128,7 +128,8 @@ final class ExportCommand implements Callable<Integer> {
   @Option(
       names = "--calibration-images",
       paramLabel = "N",
-      description = "With --quantize: how many training images calibrate (default: ${DEFAULT-VALUE}).")
+      description =
+          "With --quantize: how many training images calibrate (default: ${DEFAULT-VALUE}).")
   int calibrationImages = 512;
 
   @Option(

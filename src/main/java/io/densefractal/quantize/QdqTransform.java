@@ -279,7 +279,12 @@ final class QdqTransform {
     Quantized q = ints.get(n.getInput(0));
     String o = unique(n.getOutput(0) + "_quantized");
     NodeProto.Builder b =
-        n.toBuilder().clearInput().addInput(q.tensor()).addAllInput(rest).clearOutput().addOutput(o);
+        n.toBuilder()
+            .clearInput()
+            .addInput(q.tensor())
+            .addAllInput(rest)
+            .clearOutput()
+            .addOutput(o);
     b.setName(o);
     out.addNode(b);
     ints.put(n.getOutput(0), new Quantized(o, q.scale(), q.zeroPoint(), q.s(), q.zp()));
@@ -307,7 +312,7 @@ final class QdqTransform {
     return quantizeNode(v, v, ranges.apply(v));
   }
 
-  /** QuantizeLinear of float value {@code value} to uint8 over {@code r}, named after {@code held}. */
+  /** QuantizeLinear of float {@code value} to uint8 over {@code r}, named after {@code held}. */
   private Quantized quantizeNode(String value, String held, Range r) {
     float min = Math.min(0f, r.min());
     float max = Math.max(0f, r.max());
@@ -388,7 +393,7 @@ final class QdqTransform {
     return name;
   }
 
-  /** int32 bias at scale input scale × weight scale (per channel), zero point 0, as QLinearConv's. */
+  /** int32 bias at scale input scale × weight scale (per channel), zero point 0: QLinearConv's. */
   private String bias(String name, float inputScale, float[] weightScale) {
     TensorProto t = initializer(name);
     float[] b = values(t);
@@ -481,7 +486,8 @@ final class QdqTransform {
         .build();
   }
 
-  private static NodeProto node(String op, List<String> inputs, String output, AttributeProto... a) {
+  private static NodeProto node(
+      String op, List<String> inputs, String output, AttributeProto... a) {
     return NodeProto.newBuilder()
         .setOpType(op)
         .setName(output)

@@ -195,8 +195,8 @@ class QuantizedExportTest {
       options.enableProfiling(dir.resolve("profile").toString());
       try (OrtSession session = env.createSession(file.toString(), options)) {
         float[] x = new float[channels * size * size];
-        try (OnnxTensor t =
-                OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[] {1, channels, size, size});
+        long[] shape = {1, channels, size, size};
+        try (OnnxTensor t = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), shape);
             OrtSession.Result r = session.run(Map.of(OnnxMetadata.INPUT, t))) {
           assertThat(r.size()).isPositive();
         }
