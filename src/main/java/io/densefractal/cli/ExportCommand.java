@@ -1,6 +1,9 @@
 package io.densefractal.cli;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.UsageException;
+import io.densefractal.data.DataSplits;
+import io.densefractal.data.Datasets;
 import io.densefractal.data.TransformSpec;
 import io.densefractal.engine.Classifiers;
 import io.densefractal.files.OutputPaths;
@@ -9,6 +12,9 @@ import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.onnx.OnnxExport;
 import io.densefractal.onnx.OnnxMetadata;
+import io.densefractal.quantize.CalibrationImages;
+import io.densefractal.quantize.CalibrationMethod;
+import io.densefractal.quantize.QuantizedExport;
 import io.densefractal.train.TrainedRun;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -35,6 +41,7 @@ import picocli.CommandLine;
       "  export -m resnet50 --pretrained --to resnet50.onnx",
       "  export -m resnet50 --pretrained --features pooled --to resnet50-embed.onnx",
       "  export --weights runs/fn20/checkpoint-best.safetensors --column 1 --to fn20-col1.onnx",
+      "  export --run runs/r20 --to r20-int8.onnx --quantize int8 --calibration-data fashion-mnist",
       "  export -m resnet50 --weights resnet50.safetensors --to resnet50.pth"
     })
 final class ExportCommand implements Callable<Integer> {
@@ -102,6 +109,41 @@ final class ExportCommand implements Callable<Integer> {
               + " runs in less memory).")
   boolean dynamicSize;
 
+  @Option(
+      names = "--quantize",
+      description =
+          "ONNX: int8 = static post-training quantization (QDQ graph: per-channel int8 weights,"
+              + " uint8 activations calibrated on --calibration-data), run by ONNX Runtime's int8"
+              + " kernels.")
+  Quantization quantize;
+
+  @Option(
+      names = "--calibration-data",
+      paramLabel = "DATA",
+      description =
+          "With --quantize: the dataset (name or image folder) whose training split calibrates"
+              + " the activation ranges; its channels must be the model's.")
+  String calibrationData;
+
+  @Option(
+      names = "--calibration-images",
+      paramLabel = "N",
+      description =
+          "With --quantize: how many training images calibrate (default: ${DEFAULT-VALUE}).")
+  int calibrationImages = 512;
+
+  @Option(
+      names = "--calibration-method",
+      description =
+          "With --quantize: minmax or percentile (99.99th; the default, chosen by measured"
+              + " accuracy).")
+  CalibrationMethod calibrationMethod = QuantizedExport.DEFAULT_METHOD;
+
+  /** What {@code --quantize} names. */
+  enum Quantization {
+    int8
+  }
+
   @Option(names = "--to", required = true, description = "Target: .onnx, .pth or .safetensors.")
   Path to;
 
@@ -111,7 +153,8 @@ final class ExportCommand implements Callable<Integer> {
     if (to.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".onnx")) {
       return exportOnnx(out);
     }
-    for (String onnxOnly : List.of("--run", "--pretrained", "--column", "--features", "--data",
+    for (String onnxOnly : List.of("--quantize", "--calibration-data", "--calibration-images",
+        "--calibration-method", "--run", "--pretrained", "--column", "--features", "--data",
         "--image-size", "--dynamic-size")) {
       if (spec.commandLine().getParseResult().hasMatchedOption(onnxOnly)) {
         throw usage(onnxOnly + " is for ONNX export; give --to FILE.onnx");
@@ -137,6 +180,23 @@ final class ExportCommand implements Callable<Integer> {
     }
     if (column != null && column < 1) {
       throw usage("--column must be at least 1 (1 = shallowest), got " + column);
+    }
+    if (quantize == null) {
+      for (String calibration :
+          List.of("--calibration-data", "--calibration-images", "--calibration-method")) {
+        if (spec.commandLine().getParseResult().hasMatchedOption(calibration)) {
+          throw usage(calibration + " is for --quantize int8");
+        }
+      }
+    } else {
+      if (calibrationData == null) {
+        throw usage(
+            "--quantize int8 needs --calibration-data DATA: a dataset (name or image folder) whose"
+                + " training images set the activation ranges");
+      }
+      if (calibrationImages < 1) {
+        throw usage("--calibration-images must be at least 1, got " + calibrationImages);
+      }
     }
     if (model != null) {
       ModelZoo.get(model); // an unknown name fails here, with the closest names
@@ -187,19 +247,74 @@ final class ExportCommand implements Callable<Integer> {
               trained.classes(),
               trained.config().dataset(),
               transforms);
-      var written = OnnxExport.write(trained.block(), metadata, to, dynamicSize);
+      var written =
+          quantize == null
+              ? OnnxExport.write(trained.block(), metadata, to, dynamicSize)
+              : QuantizedExport.write(
+                  trained.block(),
+                  metadata,
+                  to,
+                  dynamicSize,
+                  calibration(transforms),
+                  calibrationMethod,
+                  0);
       out.printf(
           Locale.ROOT,
-          "%s%s: %s (%s) written to %s (%,d bytes, opset %d)%n",
+          "%s%s: %s%s (%s) written to %s (%,d bytes, opset %d)%n",
           name,
           column == null ? "" : " column " + column,
           output.tensorName() + (output == OnnxMetadata.Output.LOGITS ? " + embedding" : ""),
+          quantize == null
+              ? ""
+              : String.format(
+                  Locale.ROOT,
+                  ", int8 calibrated by %s on %d images of %s",
+                  calibrationMethod,
+                  calibrationImages,
+                  calibrationData),
           source.describe(),
           to,
           written.getSerializedSize(),
           OnnxExport.OPSET);
     }
     return 0;
+  }
+
+  /**
+   * The calibration images: the training split of {@code --calibration-data} through the model's
+   * evaluation transform. Its channels must be the model's (a grey dataset would otherwise be
+   * copied into three channels, or a colour one averaged, without a word).
+   */
+  private CalibrationImages calibration(TransformSpec model) {
+    DataSplits data;
+    try {
+      data = Datasets.open(calibrationData, null, 0.2, 0, model.size());
+    } catch (UsageException e) {
+      throw usage(e.getMessage());
+    }
+    int channels = data.transforms().channels();
+    if (channels != model.channels()) {
+      throw usage(
+          String.format(
+              Locale.ROOT,
+              "--calibration-data %s has %d-channel images but the model takes %d-channel"
+                  + " input; calibrate on data like the model's own",
+              calibrationData,
+              channels,
+              model.channels()));
+    }
+    int per = model.channels() * model.size() * model.size();
+    int batch = Math.max(1, Math.min(32, (1 << 19) / per));
+    try {
+      return new CalibrationImages(
+          data.train(),
+          model.eval(),
+          calibrationImages,
+          batch,
+          data.name() + " training split");
+    } catch (UsageException e) {
+      throw usage(e.getMessage());
+    }
   }
 
   /** Refuses a target that is one of the inputs: a failed write must never destroy it. */
