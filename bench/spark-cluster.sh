@@ -65,6 +65,12 @@ start() {
   export SPARK_HOME="$dir" SPARK_SCALA_VERSION=2.13 SPARK_LOG_DIR="$dir/logs" SPARK_LOCAL_IP=127.0.0.1
   # Executors inherit the workers' environment: libtorch's allocator settings as the launcher's.
   export MALLOC_MMAP_THRESHOLD_=1073741824 MALLOC_TRIM_THRESHOLD_=4294967296 TORCH_CPP_LOG_LEVEL=ERROR
+  # ... and the oneDNN cap of AMD Zen 5 hosts (docs/PLATFORMS.md), as the launcher sets it.
+  if [[ -z "${ONEDNN_MAX_CPU_ISA:-}" && -r /proc/cpuinfo ]] \
+    && grep -q -m1 AuthenticAMD /proc/cpuinfo \
+    && grep -q -m1 -E '^cpu family[[:space:]]*:[[:space:]]*26$' /proc/cpuinfo; then
+    export ONEDNN_MAX_CPU_ISA=SSE41
+  fi
   java -Xmx512m "${opens[@]}" -cp "$dir/jars/*" org.apache.spark.deploy.master.Master \
     --host 127.0.0.1 --port "$port" --webui-port 0 >"$dir/logs/master.log" 2>&1 &
   echo $! >"$dir/pids/master.pid"

@@ -6,11 +6,11 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /** Bridges picocli's writers to the library's print streams. */
-final class Consoles {
+public final class Consoles {
   private Consoles() {}
 
   /** A print stream that writes through {@code writer} (flushing with it). */
-  static PrintStream printStream(PrintWriter writer) {
+  public static PrintStream printStream(PrintWriter writer) {
     OutputStream bytes =
         new OutputStream() {
           private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();

@@ -95,6 +95,30 @@ public final class BatchLoader implements Iterator<Batch>, AutoCloseable {
     return new SplittableRandom(mix64(mix64(seed) + position * 0x9E3779B97F4A7C15L));
   }
 
+  /**
+   * The batch of the samples {@code indices}, where sample i stands at position {@code
+   * firstPosition + i} of its pass's order: the same images, labels and augmentation as the batch
+   * a loader over that whole order delivers (a data-parallel worker assembles its shard of a global
+   * batch with this, without the rest of the order).
+   */
+  public static Batch assemble(
+      ImageDataset data, Transform transform, int[] indices, int firstPosition, long seed) {
+    int per = transform.channels() * transform.size() * transform.size();
+    int n = indices.length;
+    float[] images = new float[Math.multiplyExact(n, per)];
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      int index = indices[i];
+      if (index < 0 || index >= data.size()) {
+        throw new IllegalArgumentException(
+            "index " + index + " is not an index of " + data.size() + " images");
+      }
+      transform.apply(data.image(index), sampleRandom(seed, firstPosition + i), images, i * per);
+      labels[i] = data.label(index);
+    }
+    return new Batch(images, labels, n, transform.channels(), transform.size(), transform.size());
+  }
+
   private static long mix64(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;

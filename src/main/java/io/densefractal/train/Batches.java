@@ -6,18 +6,18 @@ import ai.djl.ndarray.types.Shape;
 import io.densefractal.data.Batch;
 import java.nio.FloatBuffer;
 
-/** Moves prepared batches onto the engine. */
-final class Batches {
+/** Moves prepared batches onto the engine, and scores the predictions made for them. */
+public final class Batches {
   private Batches() {}
 
   /** The batch's images as an (N, C, H, W) float32 array in {@code manager}. */
-  static NDArray images(Batch b, NDManager manager) {
+  public static NDArray images(Batch b, NDManager manager) {
     Shape shape = new Shape(b.count(), b.channels(), b.height(), b.width());
     return manager.create(FloatBuffer.wrap(b.images(), 0, (int) shape.size()), shape);
   }
 
   /** One-hot targets with label smoothing ε: (1 − ε) on the label plus ε / K everywhere. */
-  static NDArray targets(Batch b, int numClasses, double smoothing, NDManager manager) {
+  public static NDArray targets(Batch b, int numClasses, double smoothing, NDManager manager) {
     float[] t = new float[b.count() * numClasses];
     float off = (float) (smoothing / numClasses);
     java.util.Arrays.fill(t, off);
@@ -25,5 +25,17 @@ final class Batches {
       t[i * numClasses + b.labels()[i]] += (float) (1 - smoothing);
     }
     return manager.create(t, new Shape(b.count(), numClasses));
+  }
+
+  /** How many of the batch's images the logits (N, K) rank first correctly. */
+  public static int correct(NDArray logits, Batch b) {
+    long[] predicted = logits.argMax(1).toLongArray();
+    int correct = 0;
+    for (int i = 0; i < b.count(); i++) {
+      if (predicted[i] == b.labels()[i]) {
+        correct++;
+      }
+    }
+    return correct;
   }
 }

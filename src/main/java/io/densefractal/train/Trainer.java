@@ -9,11 +9,8 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import io.densefractal.DenseFractalException;
 import io.densefractal.analysis.MemoryGuard;
-import io.densefractal.data.Batch;
-import io.densefractal.data.BatchLoader;
 import io.densefractal.data.ImageDataset;
 import io.densefractal.data.Shuffle;
-import io.densefractal.data.Transform;
 import io.densefractal.files.AtomicFiles;
 import io.densefractal.files.RunLock;
 import io.densefractal.models.ConfigException;
@@ -55,14 +52,24 @@ public final class Trainer {
 
   private final PrintStream out;
   private final boolean terminal;
+  private final GradientSource.Factory gradients;
 
   /**
    * @param out where progress and per-epoch lines go
    * @param terminal redraw a progress bar in place (else print plain lines)
    */
   public Trainer(PrintStream out, boolean terminal) {
+    this(out, terminal, LocalGradients::new);
+  }
+
+  /**
+   * A trainer whose batches' gradients come from {@code gradients} (data-parallel workers); the
+   * weights, optimizer, schedule, evaluation, checkpoints and logs stay here.
+   */
+  public Trainer(PrintStream out, boolean terminal, GradientSource.Factory gradients) {
     this.out = out;
     this.terminal = terminal;
+    this.gradients = gradients;
   }
 
   /** Starts a new run in {@code runDir} (created if needed; it must not hold a run already). */
@@ -71,7 +78,7 @@ public final class Trainer {
   }
 
   /** {@link #start(TrainConfig, Path)}, returning after {@code stopAfter} epochs (tests). */
-  TrainResult start(TrainConfig config, Path runDir, int stopAfter) {
+  public TrainResult start(TrainConfig config, Path runDir, int stopAfter) {
     refuseExistingRun(runDir);
     return run(runDir, config, null, stopAfter);
   }
@@ -202,17 +209,19 @@ public final class Trainer {
     Run run = new Run(runDir, c, data, block, new MetricsLog(runDir), new StepLog(runDir));
     try (NDManager root = NDManager.newBaseManager()) {
       TrainingState state = from != null ? restore(run, from, root) : begin(run, root);
-      try (Sgd sgd = Sgd.of(TorchKeys.parameters(block), c.recipe(), root)) {
+      ParameterStore ps = new ParameterStore(root, false);
+      try (Sgd sgd = Sgd.of(TorchKeys.parameters(block), c.recipe(), root);
+          GradientSource source =
+              gradients.open(new GradientSource.Context(c, data, block, ps, root))) {
         if (from != null) {
           sgd.load(from.optimizer());
         }
-        printHeader(run);
+        printHeader(run, source);
         EvalResult eval = null;
-        ParameterStore ps = new ParameterStore(root, false);
         int end = (int) Math.min(c.recipe().epochs(), (long) state.epochsDone() + stopAfter);
         for (int epoch = state.epochsDone(); epoch < end; epoch++) {
           long t0 = System.nanoTime();
-          EpochStats stats = trainEpoch(run, ps, sgd, state, epoch, root);
+          EpochStats stats = trainEpoch(run, source, sgd, state, epoch);
           double seconds = (System.nanoTime() - t0) / 1e9;
           eval =
               Evaluator.evaluate(
@@ -265,14 +274,14 @@ public final class Trainer {
     return state;
   }
 
-  private void printHeader(Run run) {
+  private void printHeader(Run run, GradientSource source) {
     TrainConfig c = run.config;
     Recipe recipe = c.recipe();
     int size = run.data.trainTransform().size();
     out.printf(
         Locale.ROOT,
         "training %s on %s: %d train / %d test images, %d classes, %dx%d; recipe %s, %d"
-            + " epochs, batch %d, lr %s%s%n",
+            + " epochs, batch %d, lr %s%s%s%n",
         c.model(),
         c.dataset(),
         run.data.train().size(),
@@ -284,7 +293,8 @@ public final class Trainer {
         recipe.epochs(),
         recipe.batchSize(),
         recipe.learningRate(),
-        c.memoryEfficient() ? ", memory-efficient" : "");
+        c.memoryEfficient() ? ", memory-efficient" : "",
+        source.describe());
   }
 
   /**
@@ -437,60 +447,40 @@ public final class Trainer {
   }
 
   private EpochStats trainEpoch(
-      Run run, ParameterStore ps, Sgd sgd, TrainingState state, int epoch, NDManager root) {
-    Block block = run.block;
+      Run run, GradientSource source, Sgd sgd, TrainingState state, int epoch) {
     ImageDataset train = run.data.train();
-    Transform transform = run.data.trainTransform();
     TrainConfig c = state.config();
     Recipe recipe = c.recipe();
     int[] order = Shuffle.permutation(train.size(), Seeds.mix(c.seed(), Seeds.DATA_ORDER, epoch));
-    if (order.length % recipe.batchSize() == 1) {
-      // BatchNorm cannot normalise a batch of one image: leave the lone last one out this epoch.
-      order = java.util.Arrays.copyOf(order, order.length - 1);
+    int rest = order.length % recipe.batchSize();
+    if (rest > 0 && rest < source.minimumBatch()) {
+      // BatchNorm cannot normalise a batch of one image (per worker): leave the last few out.
+      order = java.util.Arrays.copyOf(order, order.length - rest);
     }
     int stepsPerEpoch = (order.length + recipe.batchSize() - 1) / recipe.batchSize();
-    int numClasses = state.classes().size();
     EpochStats stats = new EpochStats();
     stats.globalStep = state.globalStep();
     int interval = StepLog.interval(stepsPerEpoch);
     String title = String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, recipe.epochs());
-    try (BatchLoader loader =
-            new BatchLoader(
-                train,
-                transform,
-                order,
-                recipe.batchSize(),
-                Seeds.mix(c.seed(), Seeds.AUGMENTATION, epoch));
+    try (GradientSource.Pass pass =
+            source.pass(
+                epoch, order, recipe.batchSize(), Seeds.mix(c.seed(), Seeds.AUGMENTATION, epoch));
         ProgressBar bar = new ProgressBar(title, order.length, out, terminal)) {
-      for (int step = 0; loader.hasNext(); step++) {
-        Batch b = loader.next();
+      for (int step = 0; pass.hasNext(); step++) {
         double lr = recipe.learningRate(epoch, step, stepsPerEpoch);
         stats.lastLearningRate = lr;
-        float stepLoss;
-        try (NDManager scope = root.newSubManager()) {
-          NDArray x = Batches.images(b, scope);
-          NDArray target = Batches.targets(b, numClasses, recipe.labelSmoothing(), scope);
-          UnaryOperator<NDArray> loss = crossEntropy(target);
-          long stepSeed = Seeds.mix(c.seed(), Seeds.ENGINE, stats.globalStep);
-          TrainingStep.Output o =
-              TrainingStep.run(block, ps, x, loss, stepSeed, c.memoryEfficient());
-          if (!Float.isFinite(o.loss())) {
-            throw diverged(o.loss(), epoch, step, lr, state);
-          }
-          long[] predicted = o.logits().argMax(1).toLongArray();
-          for (int i = 0; i < b.count(); i++) {
-            if (predicted[i] == b.labels()[i]) {
-              stats.correct++;
-            }
-          }
-          sgd.step(lr);
-          stepLoss = o.loss();
+        long stepSeed = Seeds.mix(c.seed(), Seeds.ENGINE, stats.globalStep);
+        GradientSource.Step o = pass.next(stepSeed);
+        if (!Float.isFinite(o.loss())) {
+          throw diverged(o.loss(), o.where(), epoch, step, lr, state);
         }
-        stats.lossSum += (double) stepLoss * b.count();
-        stats.count += b.count();
+        stats.correct += o.correct();
+        sgd.step(lr);
+        stats.lossSum += (double) o.loss() * o.count();
+        stats.count += o.count();
         stats.globalStep++;
         bar.update(stats.count, stats.loss(), stats.accuracy());
-        if ((step + 1) % interval == 0 || !loader.hasNext()) {
+        if ((step + 1) % interval == 0 || !pass.hasNext()) {
           run.steps.append(stats.endWindow(epoch, order.length, lr));
         }
       }
@@ -506,12 +496,12 @@ public final class Trainer {
   }
 
   /** Mean cross-entropy of logits against (possibly smoothed) one-hot targets, as PyTorch's. */
-  static UnaryOperator<NDArray> crossEntropy(NDArray target) {
+  public static UnaryOperator<NDArray> crossEntropy(NDArray target) {
     return logits -> logits.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
   }
 
   private static TrainingDivergedException diverged(
-      float loss, int epoch, int step, double lr, TrainingState state) {
+      float loss, String where, int epoch, int step, double lr, TrainingState state) {
     String kept =
         state.epochsDone() == 0
             ? "no checkpoint was written yet"
@@ -519,11 +509,12 @@ public final class Trainer {
     return new TrainingDivergedException(
         String.format(
             Locale.ROOT,
-            "training diverged at epoch %d, step %d: the loss became %s (learning rate %.4g);"
+            "training diverged at epoch %d, step %d: the loss became %s%s (learning rate %.4g);"
                 + " %s. Lower --lr or add --warmup, then start again or --resume",
             epoch + 1,
             step + 1,
             loss,
+            where,
             lr,
             kept));
   }

@@ -15,13 +15,17 @@ import picocli.CommandLine.Command;
     name = "densefractal spark",
     mixinStandardHelpOptions = true,
     description = "Batch jobs on Apache Spark (embedded local[*], or a cluster with --master).",
-    subcommands = {SparkPredictCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      SparkPredictCommand.class,
+      SparkTrainCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class SparkMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command (predict)");
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command (predict, train)");
   }
 
   public static void main(String[] args) {

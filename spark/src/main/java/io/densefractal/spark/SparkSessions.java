@@ -1,5 +1,6 @@
 package io.densefractal.spark;
 
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -12,6 +13,14 @@ final class SparkSessions {
    * installation find the classes there.
    */
   static final String APP_CLASS_PATH = "densefractal.spark.appClassPath";
+
+  /** Environment variables executors get from the driver's environment. */
+  private static final List<String> EXECUTOR_ENVIRONMENT =
+      List.of(
+          "ONEDNN_MAX_CPU_ISA",
+          "MALLOC_MMAP_THRESHOLD_",
+          "MALLOC_TRIM_THRESHOLD_",
+          "TORCH_CPP_LOG_LEVEL");
 
   private SparkSessions() {}
 
@@ -38,6 +47,14 @@ final class SparkSessions {
     }
     if (local) {
       conf.setIfMissing("spark.ui.enabled", "false");
+    }
+    // Executors run libtorch as this JVM does: the oneDNN cap of Zen 5 hosts (docs/PLATFORMS.md)
+    // and the allocator settings the launcher gives it.
+    for (String name : EXECUTOR_ENVIRONMENT) {
+      String value = System.getenv(name);
+      if (value != null) {
+        conf.setIfMissing("spark.executorEnv." + name, value);
+      }
     }
     String appClassPath = System.getProperty(APP_CLASS_PATH);
     if (!local
