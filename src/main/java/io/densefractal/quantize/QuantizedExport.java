@@ -5,7 +5,7 @@ import io.densefractal.onnx.OnnxExport;
 import io.densefractal.onnx.OnnxMetadata;
 import io.densefractal.onnx.proto.OnnxProtos.ModelProto;
 import io.densefractal.onnx.proto.OnnxProtos.StringStringEntryProto;
-import io.densefractal.weights.AtomicFiles;
+import io.densefractal.files.AtomicFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
