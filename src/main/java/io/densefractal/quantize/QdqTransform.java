@@ -53,6 +53,7 @@ final class QdqTransform {
   private final Set<NodeProto> fused = new HashSet<>();
   private final Map<String, float[]> weightScales = new HashMap<>();
   private final Set<String> names = new HashSet<>();
+  private final Map<String, String> concatGroup = new HashMap<>();
 
   /** A value held as uint8: the tensor, its scale and zero point initializers and values. */
   private record Quantized(String tensor, String scale, String zeroPoint, float s, int zp) {}
@@ -76,7 +77,44 @@ final class QdqTransform {
         consumers.computeIfAbsent(i, k -> new ArrayList<>()).add(n);
       }
       names.addAll(n.getOutputList());
+      if (n.getOpType().equals("Concat")) {
+        String root = root(n.getOutput(0));
+        for (String i : n.getInputList()) {
+          concatGroup.put(root(i), root);
+        }
+      }
     }
+  }
+
+  private String root(String v) {
+    String r = v;
+    while (concatGroup.containsKey(r) && !concatGroup.get(r).equals(r)) {
+      r = concatGroup.get(r);
+    }
+    return r;
+  }
+
+  /**
+   * The range a value is quantized over. The values a concatenation joins (DenseNet's maps of one
+   * dense block, the block's input included) share one range, the union of theirs: then {@code
+   * QLinearConcat} copies bytes instead of requantizing every input (it still would, correctly,
+   * for an input quantized elsewhere with other parameters).
+   */
+  private Range range(String v) {
+    if (!concatGroup.containsKey(v) && !concatGroup.containsValue(v)) {
+      return ranges.apply(v);
+    }
+    String root = root(v);
+    float min = Float.POSITIVE_INFINITY;
+    float max = Float.NEGATIVE_INFINITY;
+    for (String member : names) {
+      if (root(member).equals(root) && (concatGroup.containsKey(member) || member.equals(root))) {
+        Range r = ranges.apply(member);
+        min = Math.min(min, r.min());
+        max = Math.max(max, r.max());
+      }
+    }
+    return new Range(min, max);
   }
 
   /**
@@ -270,7 +308,7 @@ final class QdqTransform {
       held = next.get(0).getOutput(0);
       clampsAtZero = true;
     }
-    Range r = ranges.apply(held);
+    Range r = range(held);
     ints.put(held, quantizeNode(o, held, clampsAtZero ? new Range(0f, r.max()) : r));
   }
 
@@ -309,7 +347,7 @@ final class QdqTransform {
     if (!floats.contains(v)) {
       throw new IllegalStateException("no value " + v + " before its use");
     }
-    return quantizeNode(v, v, ranges.apply(v));
+    return quantizeNode(v, v, range(v));
   }
 
   /** QuantizeLinear of float {@code value} to uint8 over {@code r}, named after {@code held}. */
