@@ -2,11 +2,11 @@
 # `spark train` against single-process `train`, side by side, at equal total threads (2), same
 # recipe, global batch and seeds.
 #
-#   bench/spark_train.sh speed    [LIMIT=3840]
+#   bench/spark_train.sh speed    [LIMIT=1280]
 #   bench/spark_train.sh accuracy [SEEDS="1 2"] [LIMIT=0: all 60,000]  (test: 2,000 images)
 #   (WORK=/tmp/densefractal-spark-train in the environment: where runs and the cluster go)
 #
-# speed: resnet20_cifar, Fashion-MNIST (first LIMIT training images, one epoch, batch 128):
+# speed: resnet20_cifar, Fashion-MNIST (first LIMIT training images, one epoch, batch 128; 500 test images):
 #   `train` (one process, 2 threads); `spark train` embedded with 1 worker x 2 threads; `spark
 #   train` on a standalone cluster of 2 workers x 1 core (bench/spark-cluster.sh), 2 workers x 1
 #   thread. Prints each run's epoch time and `spark train`'s per-step breakdown.
@@ -35,15 +35,15 @@ report() { # label, output file
 
 case "$mode" in
   speed)
-    limit="${2:-3840}"
+    limit="${2:-1280}"
     cluster
-    "$df" train "${common[@]}" --limit-train "$limit" --limit-test 2000 --seed 1 --out "$work/s-train" \
+    "$df" train "${common[@]}" --limit-train "$limit" --limit-test 500 --seed 1 --out "$work/s-train" \
       >"$work/s-train.out" 2>&1
     report "train (1 process x 2 threads)" "$work/s-train.out"
-    "$df" spark train "${common[@]}" --limit-train "$limit" --limit-test 2000 --seed 1 --out "$work/s-local1" \
+    "$df" spark train "${common[@]}" --limit-train "$limit" --limit-test 500 --seed 1 --out "$work/s-local1" \
       --workers 1 --threads-per-worker 2 --master 'local[2]' >"$work/s-local1.out" 2>&1
     report "spark local: 1 worker x 2 threads" "$work/s-local1.out"
-    "$df" spark train "${common[@]}" --limit-train "$limit" --limit-test 2000 --seed 1 --out "$work/s-cluster2" \
+    "$df" spark train "${common[@]}" --limit-train "$limit" --limit-test 500 --seed 1 --out "$work/s-cluster2" \
       --workers 2 --threads-per-worker 1 --master "$master" --conf spark.executor.memory=1500m \
       >"$work/s-cluster2.out" 2>&1
     report "spark cluster: 2 workers x 1 thread" "$work/s-cluster2.out"
