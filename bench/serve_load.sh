@@ -3,6 +3,8 @@
 #   bench/serve_load.sh matrix [SECONDS]    resnet50 (ONNX Runtime, torch.onnx.export of random
 #                                           weights) + densenet_bc100_k12 (libtorch), concurrency
 #                                           1/4/16/64, batching on (--max-batch 32) vs off (1)
+#                                           (SERVE_MODELS="model:onnx|dataset:size ...",
+#                                           SERVE_CONCURRENCY="1 4 ..." to pick)
 #   bench/serve_load.sh deadline [SECONDS]  fractalnet20, deadline_ms = half the whole network's
 #                                           latency, concurrency 4
 #   bench/serve_load.sh soak [SECONDS]      steady load (default 600 s): 5xx count, RSS over time
@@ -21,7 +23,7 @@ export TORCH_CPP_LOG_LEVEL=ERROR
 
 weights() { # model dataset|'' -> file
   local f="$work/$1.safetensors"
-  [[ -f "$f" ]] || java -Dai.djl.offline=true -cp "$jar" bench/RandomWeights.java "$1" "$f" $2 >/dev/null 2>&1
+  [[ -f "$f" ]] || java -Dai.djl.offline=true -cp "$jar" bench/RandomWeights.java "$1" "$f" $2 >"$work/random-weights.log" 2>&1 || { echo "cannot make random weights for $1:" >&2; tail -5 "$work/random-weights.log" >&2; return 1; }
   echo "$f"
 }
 onnx() { # model -> .onnx file exported by torch.onnx.export (Debian torch), random weights
@@ -66,14 +68,14 @@ case "$what" in
   matrix)
     # resnet50 on ONNX Runtime: libtorch's channels-last batched convolutions abort (SIGFPE in
     # oneDNN) on hosts that hide their cache sizes, as this one does (docs/BENCHMARKS.md).
-    for spec in "resnet50:onnx:224" "densenet_bc100_k12:cifar10:32"; do
+    for spec in ${SERVE_MODELS:-resnet50:onnx:224 densenet_bc100_k12:cifar10:32}; do
       IFS=: read -r model data size <<<"$spec"
       if [[ "$data" == onnx ]]; then w="$(onnx "$model")"; else w="$(weights "$model" "$data")"; fi
       img="$(png "$size")"
       for batch in 32 1; do
         start_server --weights "$w" --name m --max-batch "$batch" --max-delay-ms 5 --queue 256
         load "http://127.0.0.1:$port/predictions/m" "$img" closed 4 3 >/dev/null  # warm-up
-        for c in 1 4 16 64; do
+        for c in ${SERVE_CONCURRENCY:-1 4 16 64}; do
           echo "$model max_batch=$batch $(load "http://127.0.0.1:$port/predictions/m" "$img" closed "$c" "$secs")"
         done
         stop_server

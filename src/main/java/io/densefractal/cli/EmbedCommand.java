@@ -2,13 +2,13 @@ package io.densefractal.cli;
 
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.ImageFiles;
+import io.densefractal.engine.Classifiers;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.files.OutputPaths;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
-import io.densefractal.weights.AtomicFiles;
-import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.npy.Npy;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -21,11 +21,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code embed}: the pooled features (the vector people index) of image files or of an .npy batch,
@@ -46,26 +46,7 @@ import picocli.CommandLine.Parameters;
 final class EmbedCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--run", description = "A run directory from train (its best weights).")
-  Path run;
-
-  @Option(
-      names = {"-m", "--model"},
-      description = "Model name, with --pretrained, or with --weights (unless the file names it).")
-  String model;
-
-  @Option(
-      names = "--weights",
-      description = "An .onnx model from `export` (or weights file, on libtorch).")
-  Path weights;
-
-  @Option(names = "--pretrained", description = "torchvision's ImageNet weights for --model.")
-  boolean pretrained;
-
-  @Option(
-      names = "--data",
-      description = "The dataset the weights were trained on, when the file does not record it.")
-  String data;
+  @CommandLine.Mixin ModelSourceArgs modelSource;
 
   @Mixin EngineArgs engineArgs;
 
@@ -110,13 +91,10 @@ final class EmbedCommand implements Callable<Integer> {
     }
     List<Path> inputs = new ArrayList<>(images);
     inputs.add(input);
-    inputs.add(weights);
-    if (run != null) {
-      inputs.addAll(OutputPaths.filesIn(run));
-    }
+    inputs.addAll(modelSource.inputFiles());
     OutputPaths.check(Map.of("--output", output, "--csv", csvFile), inputs);
     int threads = engineArgs.threads(spec.commandLine());
-    ModelSource source = new ModelSource(run, weights, model, pretrained, data);
+    ModelSource source = modelSource.source();
     try (ImageClassifier classifier = Classifiers.open(source, engineArgs.engine, threads)) {
       classifier.embeddingSize(); // fails at once, before any image is read, without embeddings
       List<String> names = new ArrayList<>();

@@ -3,8 +3,8 @@ package io.densefractal.cli;
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.DataSplits;
 import io.densefractal.data.Datasets;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.files.OutputPaths;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.Engine;
 import io.densefractal.onnx.OnnxClassifier;
 import io.densefractal.train.EvalResult;
@@ -19,10 +19,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code eval}: top-1/top-5, per-class accuracy and confusion matrix of a trained run. */
 @Command(

@@ -2,8 +2,8 @@ package io.densefractal.cli;
 
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.TransformSpec;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.files.OutputPaths;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.models.AnytimeNetwork;
 import io.densefractal.models.ModelZoo;
@@ -18,9 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code export}: weights to a torch zip .pth or safetensors (for torchvision), or the model with

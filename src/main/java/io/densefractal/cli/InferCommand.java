@@ -6,8 +6,8 @@ import ai.djl.ndarray.types.Shape;
 import io.densefractal.DenseFractalException;
 import io.densefractal.UsageException;
 import io.densefractal.analysis.MemoryGuard;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.files.OutputPaths;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.Engine;
 import io.densefractal.inference.FiniteInputs;
 import io.densefractal.inference.TopK;
@@ -27,10 +27,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** {@code infer}: eval-mode logits for an .npy batch, written as .npy. */
 @Command(

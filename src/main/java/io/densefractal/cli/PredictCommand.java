@@ -1,8 +1,8 @@
 package io.densefractal.cli;
 
 import io.densefractal.data.ImageFiles;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.ClassScore;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.inference.TopK;
@@ -11,11 +11,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code predict}: top-k classes of image files, from a trained run or imported weights. */
 @Command(
@@ -32,31 +32,7 @@ import picocli.CommandLine.Parameters;
 final class PredictCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--run", description = "A run directory from train (its best weights).")
-  Path run;
-
-  @Option(
-      names = {"-m", "--model"},
-      description = "Model name, with --pretrained, or with --weights (unless the file names it).")
-  String model;
-
-  @Option(
-      names = "--weights",
-      description =
-          "Weights file (.pth/.safetensors), or an .onnx model (ours or torch.onnx.export's).")
-  Path weights;
-
-  @Option(
-      names = "--pretrained",
-      description = "torchvision's ImageNet weights for --model (downloaded once, hash-checked).")
-  boolean pretrained;
-
-  @Option(
-      names = "--data",
-      description =
-          "With --weights: the dataset the weights were trained on (classes, transforms);"
-              + " not needed for weights from train, which record it.")
-  String data;
+  @CommandLine.Mixin ModelSourceArgs modelSource;
 
   @Option(names = "--column", description = "Only column i of a FractalNet.")
   Integer column;
@@ -76,7 +52,7 @@ final class PredictCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--top must be at least 1, got " + top);
     }
-    ModelSource source = new ModelSource(run, weights, model, pretrained, data);
+    ModelSource source = modelSource.source();
     int threads = engineArgs.threads(spec.commandLine());
     try (ImageClassifier classifier = Classifiers.open(source, engineArgs.engine, threads)) {
       int channels = classifier.transforms().channels();

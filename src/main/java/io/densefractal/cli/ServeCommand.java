@@ -1,6 +1,5 @@
 package io.densefractal.cli;
 
-import io.densefractal.inference.ModelSource;
 import io.densefractal.serve.InferenceServer;
 import io.densefractal.serve.ModelConfig;
 import io.densefractal.serve.ModelConfigFile;
@@ -31,22 +30,7 @@ import picocli.CommandLine.Option;
 final class ServeCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--run", description = "A run directory from train (its best weights).")
-  Path run;
-
-  @Option(
-      names = {"-m", "--model"},
-      description = "Model name, with --pretrained, or with --weights (unless the file names it).")
-  String model;
-
-  @Option(names = "--weights", description = "Weights file (.pth/.safetensors/.onnx).")
-  Path weights;
-
-  @Option(names = "--pretrained", description = "torchvision's ImageNet weights for --model.")
-  boolean pretrained;
-
-  @Option(names = "--data", description = "With --weights: the dataset they were trained on.")
-  String data;
+  @CommandLine.Mixin ModelSourceArgs modelSource;
 
   @CommandLine.Mixin EngineArgs engineArgs;
 
@@ -95,7 +79,7 @@ final class ServeCommand implements Callable<Integer> {
     usage(timeoutMs >= 1, "--timeout-ms must be at least 1, got " + timeoutMs);
     usage(drainMs >= 0, "--drain-ms must be at least 0, got " + drainMs);
     usage(port >= 0 && port <= 65535, "--port must be 0-65535, got " + port);
-    boolean single = run != null || weights != null || model != null || pretrained;
+    boolean single = modelSource.given();
     usage(single || !modelConfigs.isEmpty(), "give a model (--run, --weights, -m --pretrained) or --model-config");
     int threads = engineArgs.threads(spec.commandLine());
     List<ModelConfig> models = new ArrayList<>();
@@ -103,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
       models.add(
           new ModelConfig(
               name,
-              new ModelSource(run, weights, model, pretrained, data),
+              modelSource.source(),
               maxBatch,
               maxDelayMs,
               queue,

@@ -1,9 +1,9 @@
 package io.densefractal.compare;
 
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.train.EpochMetrics;
 import io.densefractal.train.Plots;
 import io.densefractal.train.StepPoint;
-import io.densefractal.weights.AtomicFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

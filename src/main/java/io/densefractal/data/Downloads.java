@@ -1,17 +1,11 @@
 package io.densefractal.data;
 
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.net.HttpGet;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,34 +16,24 @@ final class Downloads {
   private Downloads() {}
 
   /**
-   * Downloads {@code uri} into a temp file next to {@code target}, then renames it to {@code
-   * target}; on failure the temp file is deleted and {@code target} is untouched.
+   * Downloads {@code uri} into {@code target} through {@link AtomicFiles}: on failure (an HTTP
+   * status other than 200 included) {@code target} is untouched and no temp file is left.
    *
-   * @throws IOException when the download fails (HTTP status other than 200 included)
+   * @throws UncheckedIOException when the download fails
+   * @throws io.densefractal.DenseFractalException when the file cannot be written
    */
-  static void fetch(URI uri, Path target) throws IOException {
-    Path temp =
-        target.resolveSibling("." + target.getFileName() + "." + UUID.randomUUID() + ".part");
+  static void fetch(URI uri, Path target) {
     LOG.info("downloading {} to {}", uri, target);
-    boolean moved = false;
-    try {
-      try (FileChannel channel =
-              FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-          OutputStream out = Channels.newOutputStream(channel)) {
-        HttpGet.into(uri, out, HttpGet.Timeouts.DEFAULT);
-        channel.force(true);
-      }
-      try {
-        Files.move(
-            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      moved = true;
-    } finally {
-      if (!moved) {
-        Files.deleteIfExists(temp);
-      }
-    }
+    AtomicFiles.write(
+        target,
+        out -> {
+          try {
+            HttpGet.into(uri, out, HttpGet.Timeouts.DEFAULT);
+          } catch (IOException e) {
+            // Unchecked so that AtomicFiles passes it through unchanged: the reason is the
+            // download's, not the file's.
+            throw new UncheckedIOException(e.getMessage(), e);
+          }
+        });
   }
 }

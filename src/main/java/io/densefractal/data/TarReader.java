@@ -1,23 +1,23 @@
 package io.densefractal.data;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * Extracts the regular files of a tar stream (ustar and GNU long names; enough for the CIFAR
- * archives). Every header's checksum and size is checked; links, devices and other entry types are
- * skipped; names that are absolute or leave the target folder are rejected.
+ * Extracts the regular files of a tar stream with commons-compress (ustar, GNU and PAX long names).
+ * What the library leaves to its callers is done here: header checksums are checked, links,
+ * devices and other entry types are skipped, names that are absolute or leave the target folder
+ * are rejected, and an archive without its end marker counts as truncated.
  */
 final class TarReader {
-  private static final int BLOCK = 512;
   private static final long MAX_ENTRY = 1L << 33;
-  private static final int MAX_LONG_NAME = 1 << 16;
 
   private TarReader() {}
 
@@ -26,41 +26,25 @@ final class TarReader {
    *
    * @return the number of regular files written
    * @throws DatasetFormatException when the archive is damaged or unsafe
+   * @throws IOException when a file cannot be written
    */
   static int extract(InputStream in, Path target) throws IOException {
     Path root = target.toAbsolutePath().normalize();
-    byte[] header = new byte[BLOCK];
-    String longName = null;
+    TarArchiveInputStream tar = new TarArchiveInputStream(in);
+    long endOfLastEntry = 0;
     int files = 0;
-    while (true) {
-      if (in.readNBytes(header, 0, BLOCK) < BLOCK) {
-        throw new DatasetFormatException("the tar archive is truncated (no end marker)");
+    for (TarArchiveEntry entry = next(tar); entry != null; entry = next(tar)) {
+      String name = entry.getName();
+      if (!entry.isCheckSumOK()) {
+        throw new DatasetFormatException(
+            "the tar archive is damaged (header checksum of '" + name + "' does not match)");
       }
-      if (allZero(header)) {
-        return files; // end-of-archive marker
-      }
-      checkChecksum(header);
-      String name = string(header, 0, 100);
-      String prefix = string(header, 345, 155);
-      if (!prefix.isEmpty() && isUstar(header)) {
-        name = prefix + "/" + name;
-      }
-      if (longName != null) {
-        name = longName;
-        longName = null;
-      }
-      long size = octal(header, 124, 12);
+      long dataStart = tar.getBytesRead();
+      long size = entry.getSize();
       if (size < 0 || size > MAX_ENTRY) {
         throw new DatasetFormatException("tar entry '" + name + "' has an invalid size field");
       }
-      char type = (char) header[156];
-      if (type == 'L') { // GNU: the next entry's long name is this entry's data
-        if (size > MAX_LONG_NAME) {
-          throw new DatasetFormatException("tar long-name entry of " + size + " bytes");
-        }
-        byte[] data = readFully(in, (int) size);
-        longName = string(data, 0, data.length);
-      } else if (type == '0' || type == 0 || type == '7') {
+      if (isRegularFile(entry)) {
         Path out = destination(root, name);
         Files.createDirectories(out.getParent());
         try (OutputStream o =
@@ -69,14 +53,38 @@ final class TarReader {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
-          copy(in, o, size);
+          copy(tar, o, size);
         }
         files++;
-      } else {
-        skip(in, size);
       }
-      skip(in, (BLOCK - size % BLOCK) % BLOCK);
+      endOfLastEntry = dataStart + roundUpToRecord(size);
     }
+    // The library ends quietly at end of input; a complete archive has read its zero record
+    // (512 bytes) after the last entry's data and padding.
+    if (tar.getBytesRead() < endOfLastEntry + TarConstants.DEFAULT_RCDSIZE) {
+      throw new DatasetFormatException("the tar archive is truncated (no end marker)");
+    }
+    return files;
+  }
+
+  private static long roundUpToRecord(long size) {
+    long record = TarConstants.DEFAULT_RCDSIZE;
+    return (size + record - 1) / record * record;
+  }
+
+  private static TarArchiveEntry next(TarArchiveInputStream tar) {
+    try {
+      return tar.getNextEntry();
+    } catch (IOException | IllegalArgumentException e) {
+      throw new DatasetFormatException("the tar archive is truncated or damaged: " + e.getMessage());
+    }
+  }
+
+  private static boolean isRegularFile(TarArchiveEntry entry) {
+    byte flag = entry.getLinkFlag();
+    return flag == TarConstants.LF_NORMAL
+        || flag == TarConstants.LF_OLDNORM
+        || flag == TarConstants.LF_CONTIG;
   }
 
   private static Path destination(Path root, String name) {
@@ -90,85 +98,22 @@ final class TarReader {
     return out;
   }
 
-  private static void checkChecksum(byte[] header) {
-    long expected = octal(header, 148, 8);
-    long sum = 0;
-    for (int i = 0; i < BLOCK; i++) {
-      // The checksum field itself counts as eight spaces.
-      sum += i >= 148 && i < 156 ? ' ' : header[i] & 0xFF;
-    }
-    if (expected != sum) {
-      throw new DatasetFormatException(
-          "the tar archive is damaged (header checksum " + expected + ", computed " + sum + ")");
-    }
-  }
-
-  private static boolean isUstar(byte[] header) {
-    return string(header, 257, 5).equals("ustar");
-  }
-
-  private static byte[] readFully(InputStream in, int n) throws IOException {
-    byte[] data = in.readNBytes(n);
-    if (data.length < n) {
-      throw new DatasetFormatException("the tar archive is truncated");
-    }
-    return data;
-  }
-
-  private static void copy(InputStream in, OutputStream out, long n) throws IOException {
+  // Reading and writing fail for different reasons: a short read is the archive's fault (a
+  // format error), a failed write the disk's (an IOException for the caller).
+  private static void copy(TarArchiveInputStream tar, OutputStream out, long n) throws IOException {
     byte[] buf = new byte[1 << 16];
     while (n > 0) {
-      int r = in.read(buf, 0, (int) Math.min(buf.length, n));
+      int r;
+      try {
+        r = tar.read(buf, 0, (int) Math.min(buf.length, n));
+      } catch (IOException e) {
+        throw new DatasetFormatException("the tar archive is truncated: " + e.getMessage());
+      }
       if (r < 0) {
         throw new DatasetFormatException("the tar archive is truncated");
       }
       out.write(buf, 0, r);
       n -= r;
     }
-  }
-
-  private static void skip(InputStream in, long n) throws IOException {
-    try {
-      in.skipNBytes(n);
-    } catch (EOFException e) {
-      throw new DatasetFormatException("the tar archive is truncated", e);
-    }
-  }
-
-  private static boolean allZero(byte[] b) {
-    for (byte x : b) {
-      if (x != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static String string(byte[] b, int off, int len) {
-    int end = off;
-    while (end < off + len && b[end] != 0) {
-      end++;
-    }
-    return new String(b, off, end - off, StandardCharsets.UTF_8);
-  }
-
-  /** An octal number field (NUL/space padded), or -1 when it is not one (e.g. base-256). */
-  private static long octal(byte[] b, int off, int len) {
-    String s = string(b, off, len).trim();
-    if (s.isEmpty()) {
-      return 0;
-    }
-    if (s.length() > 12) {
-      return -1;
-    }
-    long v = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if (ch < '0' || ch > '7') {
-        return -1;
-      }
-      v = v * 8 + (ch - '0');
-    }
-    return v;
   }
 }

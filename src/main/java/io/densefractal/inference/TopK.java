@@ -1,5 +1,6 @@
 package io.densefractal.inference;
 
+import io.densefractal.train.Evaluator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -8,25 +9,16 @@ import java.util.List;
 public final class TopK {
   private TopK() {}
 
-  /** Row-wise softmax of (n, classes) logits, computed in double and stored as float. */
+  /** Row-wise softmax of (n, classes) logits: the exponent of {@link Evaluator#logSoftmax}. */
   public static float[] softmax(float[] logits, int classes) {
     if (classes < 1 || logits.length % classes != 0) {
       throw new IllegalArgumentException(
           logits.length + " logits do not split into rows of " + classes + " classes");
     }
-    float[] p = new float[logits.length];
-    for (int row = 0; row < logits.length; row += classes) {
-      double max = Double.NEGATIVE_INFINITY;
-      for (int c = 0; c < classes; c++) {
-        max = Math.max(max, logits[row + c]);
-      }
-      double sum = 0;
-      for (int c = 0; c < classes; c++) {
-        sum += Math.exp(logits[row + c] - max);
-      }
-      for (int c = 0; c < classes; c++) {
-        p[row + c] = (float) (Math.exp(logits[row + c] - max) / sum);
-      }
+    // One row-wise normalisation for evaluation and prediction (in double, see Evaluator).
+    float[] p = Evaluator.logSoftmax(logits, classes);
+    for (int i = 0; i < p.length; i++) {
+      p[i] = (float) Math.exp(p[i]);
     }
     return p;
   }

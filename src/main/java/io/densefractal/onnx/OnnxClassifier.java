@@ -13,6 +13,7 @@ import ai.onnxruntime.TensorInfo;
 import io.densefractal.DenseFractalException;
 import io.densefractal.data.Datasets;
 import io.densefractal.data.TransformSpec;
+import io.densefractal.inference.FiniteInputs;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.models.ImageNetClasses;
 import java.nio.FloatBuffer;
@@ -334,6 +335,7 @@ public final class OnnxClassifier implements ImageClassifier {
 
   private Output run(float[] images, long[] shape, String output) {
     checkInput(shape, images.length);
+    FiniteInputs.check(images, shape[0] + " input image(s)");
     // A graph exported for a fixed batch of one still serves any batch, one image at a time.
     if (inputShape[0] == 1 && shape[0] > 1) {
       return runOneByOne(images, shape, output);

@@ -2,15 +2,15 @@ package io.densefractal.onnx;
 
 import ai.djl.nn.Block;
 import io.densefractal.DenseFractalException;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.models.densenet.DenseNet;
 import io.densefractal.models.fractalnet.FractalNet;
 import io.densefractal.models.resnet.ResNet;
 import io.densefractal.onnx.proto.OnnxProtos.ModelProto;
 import io.densefractal.onnx.proto.OnnxProtos.OperatorSetIdProto;
 import io.densefractal.onnx.proto.OnnxProtos.StringStringEntryProto;
-import io.densefractal.weights.AtomicFiles;
-import io.densefractal.weights.block.ModelWeights;
 import io.densefractal.weights.StateDict;
+import io.densefractal.weights.block.ModelWeights;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -30,10 +30,16 @@ import java.util.Map;
  * concatenation) stay {@code BatchNormalization} nodes in inference form (running statistics).
  */
 public final class OnnxExport {
-  /** The operator set the graphs use (ONNX 1.12 and ONNX Runtime 1.22 both support it). */
-  public static final int OPSET = 17;
+  /**
+   * The operator set the graphs use. Not newer: from opset 15 on, BatchNormalization is version
+   * 15, which ONNX Runtime 1.22's NCHWc layout transformer leaves alone, so DenseNet's
+   * pre-activation BatchNorms run as separate nodes with layout reorders around each; at version
+   * 14 they become blocked depthwise convolutions with the ReLU fused (docs/BENCHMARKS.md,
+   * "Opset 14").
+   */
+  public static final int OPSET = 14;
 
-  /** IR version 8: the one ONNX 1.12's checker knows for opset 17. */
+  /** IR version 8 (ONNX 1.10 on), which ONNX 1.12's checker accepts with opset 14. */
   public static final long IR_VERSION = 8;
 
   /** The producer name written to every file. */

@@ -1,7 +1,7 @@
 package io.densefractal.report;
 
 import io.densefractal.DenseFractalException;
-import io.densefractal.weights.AtomicFiles;
+import io.densefractal.files.AtomicFiles;
 import java.awt.Color;
 import java.awt.Font;
 import java.io.IOException;

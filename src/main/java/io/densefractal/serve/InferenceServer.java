@@ -6,19 +6,18 @@ import io.densefractal.DenseFractalException;
 import io.densefractal.data.DatasetFormatException;
 import io.densefractal.data.Image;
 import io.densefractal.data.ImageFiles;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.ClassScore;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.TopK;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
-import io.javalin.http.UploadedFile;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +44,7 @@ public final class InferenceServer implements AutoCloseable {
   private final ServeConfig config;
   private final Map<String, ServedModel> models;
   private final ServeMetrics metrics;
+  private final RequestBodies bodies;
   private final Javalin app;
   private final AtomicInteger inFlight = new AtomicInteger();
   private volatile boolean draining;
@@ -53,6 +53,7 @@ public final class InferenceServer implements AutoCloseable {
     this.config = config;
     this.models = models;
     this.metrics = metrics;
+    this.bodies = new RequestBodies(config.maxBodyBytes());
     this.app = Javalin.create(this::configure);
   }
 
@@ -108,13 +109,29 @@ public final class InferenceServer implements AutoCloseable {
     metrics.queueDepth(queues);
     InferenceServer server = new InferenceServer(config, models, metrics);
     try {
+      InetAddress.getByName(config.host());
       server.app.start(config.host(), config.port());
-    } catch (RuntimeException e) {
+    } catch (UnknownHostException | RuntimeException e) {
       models.values().forEach(s -> closeModel(s));
       throw new DenseFractalException(
-          "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+          "cannot listen on " + config.host() + ":" + config.port() + ": " + bindFailure(e), e);
     }
     return server;
+  }
+
+  // Javalin reports every bind failure as a port in use; the socket's own exception says what
+  // really happened (an address that is not this machine's, a port below 1024, ...).
+  private static String bindFailure(Exception e) {
+    if (e instanceof UnknownHostException) {
+      return "not an address or known host name; use 127.0.0.1, 0.0.0.0 or one of this machine's"
+          + " addresses";
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException || t instanceof java.net.SocketException) {
+        return t.getMessage();
+      }
+    }
+    return e.getMessage();
   }
 
   private static int imageValues(ImageClassifier c) {
@@ -217,10 +234,10 @@ public final class InferenceServer implements AutoCloseable {
     long start = ctx.attribute(STARTED);
     ServedModel m = model(ctx, "predictions");
     refuseWhileDraining();
-    int top = intParam(ctx, "top", 5, 1, m.classifier().classes().size());
-    Integer column = columnParam(m, ctx.queryParam("column"));
-    Double deadline = deadlineParam(ctx);
-    byte[] bytes = imageBytes(ctx);
+    int top = RequestParameters.intParam(ctx, "top", 5, 1, m.classifier().classes().size());
+    Integer column = RequestParameters.columnParam(m, ctx.queryParam("column"));
+    Double deadline = RequestParameters.deadlineParam(ctx);
+    byte[] bytes = bodies.imageBytes(ctx);
     Image image = decode(m, bytes);
     float[] x = m.classifier().preprocess(image);
     Route route = route(m, column, deadline, 1);
@@ -253,7 +270,7 @@ public final class InferenceServer implements AutoCloseable {
     } catch (DenseFractalException e) {
       throw new ApiError(400, "no_embeddings", e.getMessage(), e);
     }
-    float[] x = m.classifier().preprocess(decode(m, imageBytes(ctx)));
+    float[] x = m.classifier().preprocess(decode(m, bodies.imageBytes(ctx)));
     BatchingQueue.Answer a = await(m.queue().submitEmbeddings(List.of(x)), start).get(0);
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("model", m.name());
@@ -279,10 +296,10 @@ public final class InferenceServer implements AutoCloseable {
     long start = ctx.attribute(STARTED);
     ServedModel m = model(ctx, "infer");
     refuseWhileDraining();
-    V2Request req = V2Request.parse(body(ctx), m.classifier().transforms(), m.config().queue());
-    Integer column = columnParam(m, req.column() == null ? ctx.queryParam("column") : req.column().toString());
-    Double deadline = req.deadlineMs() != null ? req.deadlineMs() : deadlineParam(ctx);
-    checkDeadline(deadline);
+    V2Request req = V2Request.parse(bodies.body(ctx), m.classifier().transforms(), m.config().queue());
+    Integer column = RequestParameters.columnParam(m, req.column() == null ? ctx.queryParam("column") : req.column().toString());
+    Double deadline = req.deadlineMs() != null ? req.deadlineMs() : RequestParameters.deadlineParam(ctx);
+    RequestParameters.checkDeadline(deadline);
     Route route = route(m, column, deadline, req.images().size());
     List<BatchingQueue.Answer> answers = await(m.queue().submit(req.images(), route.column()), start);
     int classes = m.classifier().classes().size();
@@ -335,7 +352,7 @@ public final class InferenceServer implements AutoCloseable {
   private record Route(Integer column, Double deadlineMs, ColumnLatencies.Choice choice) {}
 
   private Route route(ServedModel m, Integer column, Double deadline, int images) {
-    checkDeadline(deadline);
+    RequestParameters.checkDeadline(deadline);
     if (column != null && deadline != null) {
       throw new ApiError(400, "bad_parameter", "give column or deadline_ms, not both");
     }
@@ -396,146 +413,6 @@ public final class InferenceServer implements AutoCloseable {
     if (draining) {
       throw new ApiError(503, "shutting_down", "the server is shutting down; retry elsewhere");
     }
-  }
-
-  private static int intParam(Context ctx, String name, int otherwise, int min, int max) {
-    String v = ctx.queryParam(name);
-    if (v == null) {
-      return Math.min(otherwise, max);
-    }
-    try {
-      int i = Integer.parseInt(v.trim());
-      if (i >= min) {
-        return Math.min(i, max);
-      }
-    } catch (NumberFormatException ignored) {
-      // reported below
-    }
-    throw new ApiError(400, "bad_parameter", name + " must be an integer >= " + min + ", got '" + v + "'");
-  }
-
-  private static Integer columnParam(ServedModel m, String v) {
-    if (v == null || v.isBlank() || v.equals("all")) {
-      return null;
-    }
-    int c;
-    try {
-      c = (int) Double.parseDouble(v.trim());
-      if (c != Double.parseDouble(v.trim())) {
-        throw new NumberFormatException();
-      }
-    } catch (NumberFormatException e) {
-      throw new ApiError(400, "unknown_column", "column must be a column number or 'all', got '" + v + "'");
-    }
-    if (m.columns() == 0) {
-      throw new ApiError(400, "unknown_column", m.name() + " has no columns (FractalNets have); drop column");
-    }
-    if (c < 1 || c > m.columns()) {
-      throw new ApiError(
-          400, "unknown_column", m.name() + " has columns 1-" + m.columns() + ", not " + c);
-    }
-    return c;
-  }
-
-  /** {@code deadline_ms} from the query, else the {@code deadline_ms} or {@code Deadline-Ms} header. */
-  private static Double deadlineParam(Context ctx) {
-    String v = ctx.queryParam("deadline_ms");
-    if (v == null) {
-      v = ctx.header("deadline_ms");
-    }
-    if (v == null) {
-      v = ctx.header("Deadline-Ms");
-    }
-    if (v == null || v.isBlank()) {
-      return null;
-    }
-    try {
-      double d = Double.parseDouble(v.trim());
-      checkDeadline(d);
-      return d;
-    } catch (NumberFormatException e) {
-      throw new ApiError(400, "bad_parameter", "deadline_ms must be a number of milliseconds, got '" + v + "'");
-    }
-  }
-
-  private static void checkDeadline(Double d) {
-    if (d != null && !(d > 0 && d <= 3_600_000)) {
-      throw new ApiError(400, "bad_parameter", "deadline_ms must be > 0 and at most 3600000, got " + d);
-    }
-  }
-
-  /** The image: the raw body, or the first file of a multipart form. */
-  private byte[] imageBytes(Context ctx) {
-    if (ctx.isMultipartFormData()) {
-      checkLength(ctx);
-      List<UploadedFile> files;
-      try {
-        files = ctx.uploadedFiles();
-      } catch (RuntimeException e) {
-        throw new ApiError(400, "bad_multipart", "cannot read the multipart form: " + String.valueOf(e.getMessage()).lines().findFirst().orElse(""), e);
-      }
-      if (files.isEmpty()) {
-        throw new ApiError(400, "bad_multipart", "the multipart form has no file; send the image as a file field");
-      }
-      try (InputStream in = files.get(0).content()) {
-        return limited(in);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-    return body(ctx);
-  }
-
-  /** The request body, refusing more than the limit without reading it all. */
-  private byte[] body(Context ctx) {
-    checkLength(ctx);
-    try (InputStream in = ctx.req().getInputStream()) {
-      return limited(in);
-    } catch (IOException e) {
-      throw new ApiError(400, "bad_body", "cannot read the request body: " + e.getMessage(), e);
-    }
-  }
-
-  private void checkLength(Context ctx) {
-    long length = ctx.req().getContentLengthLong();
-    if (length > config.maxBodyBytes()) {
-      drain(ctx, length);
-      throw tooLarge(length);
-    }
-  }
-
-  /**
-   * Reads and discards a too-large body before the 413 is sent, when it is not huge: a connection
-   * closed on unread data is reset, and the reset can discard the answer on the client's side (seen
-   * with Java's HttpClient on a fast loopback). A larger claim is not read; its client may then see
-   * the connection close instead of the 413.
-   */
-  private static void drain(Context ctx, long length) {
-    if (length > MAX_DRAINED_BYTES) {
-      return;
-    }
-    try (InputStream in = ctx.req().getInputStream()) {
-      in.transferTo(OutputStream.nullOutputStream());
-    } catch (IOException e) {
-      // The client went away: nothing left to answer.
-    }
-  }
-
-  private static final long MAX_DRAINED_BYTES = 64L << 20;
-
-  private byte[] limited(InputStream in) throws IOException {
-    byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, config.maxBodyBytes() + 1));
-    if (bytes.length > config.maxBodyBytes()) {
-      throw tooLarge(-1);
-    }
-    return bytes;
-  }
-
-  private ApiError tooLarge(long length) {
-    return new ApiError(
-        413,
-        "body_too_large",
-        "the body is larger than the limit of " + config.maxBodyBytes() + " bytes" + (length > 0 ? " (" + length + ")" : "") + "; send a smaller image or raise --max-body-mb");
   }
 
   private void error(ApiError e, Context ctx) {

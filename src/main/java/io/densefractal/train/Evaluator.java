@@ -72,7 +72,7 @@ public final class Evaluator {
   }
 
   /** Row-wise log-softmax of (n, classes) logits, in double, stored as float. */
-  static float[] logSoftmax(float[] logits, int classes) {
+  public static float[] logSoftmax(float[] logits, int classes) {
     float[] out = new float[logits.length];
     for (int row = 0; row < logits.length; row += classes) {
       double max = Double.NEGATIVE_INFINITY;

@@ -16,6 +16,11 @@ import java.util.function.LongSupplier;
  * ETA assumes that rate holds.
  *
  * <p>Not thread-safe: one thread (the training loop's) calls it.
+ *
+ * <p>Not me.tongfei:progressbar (the kept JVM library, 0.10.1): it draws from its own timer thread
+ * through the JLine terminal library, and off a terminal it prints at a fixed time interval; the
+ * training log wants a line per tenth of an epoch, written by the training thread itself, and its
+ * tests drive the clock.
  */
 public final class ProgressBar implements AutoCloseable {
   private static final long REDRAW_NANOS = 100_000_000L;

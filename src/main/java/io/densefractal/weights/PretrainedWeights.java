@@ -1,6 +1,7 @@
 package io.densefractal.weights;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.net.HttpGet;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,6 +24,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.commons.io.output.CloseShieldOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -157,7 +159,8 @@ public final class PretrainedWeights {
   private static void download(
       URI url, Path target, String expected, Downloader downloader, OutputStream out) {
     MessageDigest digest = newSha256();
-    try (DigestOutputStream digesting = new DigestOutputStream(nonClosing(out), digest)) {
+    // The downloader must not close the temp file's stream: AtomicFiles still syncs it.
+    try (DigestOutputStream digesting = new DigestOutputStream(CloseShieldOutputStream.wrap(out), digest)) {
       downloader.download(url, digesting);
     } catch (IOException e) {
       throw new DenseFractalException(
@@ -271,30 +274,5 @@ public final class PretrainedWeights {
 
   private static String oneLine(String s) {
     return s.replaceAll("\\s*[\\r\\n]+\\s*", " ").trim();
-  }
-
-  /** The downloader must not close the temp file's stream: AtomicFiles still syncs it. */
-  private static OutputStream nonClosing(OutputStream out) {
-    return new OutputStream() {
-      @Override
-      public void write(int b) throws IOException {
-        out.write(b);
-      }
-
-      @Override
-      public void write(byte[] b, int off, int len) throws IOException {
-        out.write(b, off, len);
-      }
-
-      @Override
-      public void flush() throws IOException {
-        out.flush();
-      }
-
-      @Override
-      public void close() throws IOException {
-        out.flush();
-      }
-    };
   }
 }

@@ -1,11 +1,12 @@
 package io.densefractal.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import io.densefractal.inference.Classifiers;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.onnx.OnnxMetadata;
@@ -15,6 +16,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +41,7 @@ class ExportOnnxCliTest {
             "export", "--weights", weights.toString(), "-m", "resnet20_cifar", "--data",
             "fashion-mnist", "--to", to.toString());
     assertThat(r.code()).as(r.err()).isZero();
-    assertThat(r.out()).contains("resnet20_cifar", "logits + embedding", "opset 17");
+    assertThat(r.out()).contains("resnet20_cifar", "logits + embedding", "opset " + io.densefractal.onnx.OnnxExport.OPSET);
     ModelProto model = ModelProto.parseFrom(Files.readAllBytes(to));
     Map<String, String> props = new HashMap<>();
     for (StringStringEntryProto e : model.getMetadataPropsList()) {
@@ -73,6 +75,21 @@ class ExportOnnxCliTest {
       float[] actual = new float[b.remaining()];
       b.get(actual);
       io.densefractal.testing.Close.assertClose("embeddings", actual, expected, 1e-4);
+    }
+
+    // Both engines refuse a NaN pixel with the same message instead of answering with NaN.
+    x[7] = Float.NaN;
+    for (ModelSource source :
+        List.of(
+            new ModelSource(null, weights, "resnet20_cifar", false, "fashion-mnist"),
+            new ModelSource(null, to, null, false, null))) {
+      try (ImageClassifier classifier = Classifiers.open(source, null, 1)) {
+        assertThatThrownBy(() -> classifier.logits(x, 2, null))
+            .as(classifier.engine().toString())
+            .isInstanceOf(io.densefractal.DenseFractalException.class)
+            .hasMessageContaining("NaN or infinite")
+            .hasMessageContaining("flat index 7");
+      }
     }
 
     Path pooled = dir.resolve("r20-embed.onnx");

@@ -5,14 +5,15 @@ import static io.densefractal.serve.ServeTesting.get;
 import static io.densefractal.serve.ServeTesting.picture;
 import static io.densefractal.serve.ServeTesting.post;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.densefractal.cli.Main;
 import io.densefractal.data.ImageFiles;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.ClassScore;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.inference.TopK;
@@ -80,6 +81,26 @@ class InferenceServerTest {
               100 * p.get("probability").getAsFloat()));
     }
     return line.toString();
+  }
+
+  @Test
+  void anAddressThatIsNotThisMachinesIsNamedAsSuch() {
+    for (String host : List.of("256.1.1.1", "192.0.2.1")) {
+      ServeConfig config =
+          new ServeConfig(
+              host,
+              0,
+              List.of(ServeTesting.model("r20", weights, 8, 20, 64)),
+              1 << 20,
+              4_000_000,
+              20_000,
+              10_000);
+      assertThatThrownBy(() -> ServeTesting.start(config))
+          .as(host)
+          .isInstanceOf(io.densefractal.DenseFractalException.class)
+          .hasMessageStartingWith("cannot listen on " + host)
+          .hasMessageNotContaining("in use");
+    }
   }
 
   @Test

@@ -10,7 +10,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.densefractal.cli.Main;
 import io.densefractal.data.ImageFiles;
-import io.densefractal.inference.Classifiers;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.Engine;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.models.MemoryFormat;
-import io.densefractal.weights.AtomicFiles;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.Tensor;
 import io.densefractal.weights.WeightsMetadata;

@@ -1,6 +1,6 @@
 package io.densefractal.spark;
 
-import io.densefractal.inference.Classifiers;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.ImageClassifier;
 import java.util.concurrent.ConcurrentHashMap;
 

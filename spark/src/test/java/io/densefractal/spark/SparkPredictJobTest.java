@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.densefractal.data.ImageFiles;
+import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.ClassScore;
-import io.densefractal.inference.Classifiers;
 import io.densefractal.inference.Engine;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;

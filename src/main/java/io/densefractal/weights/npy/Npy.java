@@ -1,6 +1,6 @@
 package io.densefractal.weights.npy;
 
-import io.densefractal.weights.AtomicFiles;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.weights.DType;
 import io.densefractal.weights.Tensor;
 import io.densefractal.weights.WeightsFormatException;

@@ -1,6 +1,6 @@
 package io.densefractal.weights.pth;
 
-import io.densefractal.weights.AtomicFiles;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.Tensor;
 import java.io.IOException;

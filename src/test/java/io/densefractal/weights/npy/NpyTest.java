@@ -124,4 +124,13 @@ class NpyTest {
           .isInstanceOf(WeightsFormatException.class);
     }
   }
+
+  @Test
+  void failedWriteLeavesOldTarget() throws IOException {
+    Path target = dir.resolve("w.npy");
+    Files.writeString(target, "old");
+    Tensor bf16 = new Tensor(DType.BFLOAT16, new long[] {1}, new byte[2]);
+    assertThatThrownBy(() -> Npy.write(bf16, target)).isInstanceOf(WeightsFormatException.class);
+    assertThat(target).hasContent("old");
+  }
 }

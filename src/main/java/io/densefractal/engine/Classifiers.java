@@ -1,13 +1,21 @@
-package io.densefractal.inference;
+package io.densefractal.engine;
 
 import ai.djl.pytorch.jni.JniUtils;
 import io.densefractal.DenseFractalException;
+import io.densefractal.inference.Engine;
+import io.densefractal.inference.ImageClassifier;
+import io.densefractal.inference.LibtorchClassifier;
+import io.densefractal.inference.ModelSource;
 import io.densefractal.models.ImageNetClasses;
 import io.densefractal.onnx.OnnxClassifier;
 import io.densefractal.train.TrainedRun;
 import io.densefractal.weights.PretrainedWeights;
 
-/** Opens the classifier a {@link ModelSource} names, on the engine asked for. */
+/**
+ * Opens the classifier a {@link ModelSource} names, on the engine asked for. It sits above both
+ * engines' packages ({@code inference} for libtorch, {@code onnx} for ONNX Runtime) so that
+ * neither imports the other.
+ */
 public final class Classifiers {
   private Classifiers() {}
 

@@ -1,4 +1,4 @@
-package io.densefractal.weights;
+package io.densefractal.files;
 
 import java.io.IOException;
 

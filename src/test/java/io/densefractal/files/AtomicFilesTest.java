@@ -1,10 +1,9 @@
-package io.densefractal.weights;
+package io.densefractal.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.densefractal.DenseFractalException;
-import io.densefractal.weights.npy.Npy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,15 +48,6 @@ class AtomicFilesTest {
         .isInstanceOf(IllegalStateException.class);
     assertThat(target).hasContent("old");
     assertThat(listing()).containsExactly("out.bin");
-  }
-
-  @Test
-  void failedPthWriteLeavesOldTarget() throws IOException {
-    Path target = dir.resolve("w.npy");
-    Files.writeString(target, "old");
-    Tensor bf16 = new Tensor(DType.BFLOAT16, new long[] {1}, new byte[2]);
-    assertThatThrownBy(() -> Npy.write(bf16, target)).isInstanceOf(WeightsFormatException.class);
-    assertThat(target).hasContent("old");
   }
 
   @Test

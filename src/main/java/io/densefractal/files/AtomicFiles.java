@@ -1,4 +1,4 @@
-package io.densefractal.weights;
+package io.densefractal.files;
 
 import io.densefractal.DenseFractalException;
 import java.io.BufferedOutputStream;
