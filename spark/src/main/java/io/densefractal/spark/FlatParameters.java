@@ -1,9 +1,11 @@
 package io.densefractal.spark;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
 import io.densefractal.DenseFractalException;
 import io.densefractal.weights.block.TorchKeys;
 import java.nio.ByteBuffer;
@@ -129,6 +131,28 @@ final class FlatParameters {
       at += n;
     }
     return at;
+  }
+
+  /**
+   * Gives every trainable parameter a gradient (zero) to copy averaged gradients into, for a
+   * network that computes none itself (the driver's): libtorch creates a tensor's gradient at its
+   * first backward pass.
+   */
+  void materializeGradients(NDManager manager) {
+    try (NDManager scope = manager.newSubManager();
+        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+      NDArray zero = null;
+      for (Parameter p : trainable) {
+        NDArray term = p.getArray().sum().mul(0);
+        term.attach(scope);
+        zero = zero == null ? term : zero.add(term);
+        zero.attach(scope);
+      }
+      if (zero != null) {
+        collector.backward(zero);
+      }
+    }
+    zeroGradients();
   }
 
   /** Zeroes the gradients in place (they accumulate over backward passes); they must be finite. */

@@ -1,13 +1,7 @@
 package io.densefractal.spark;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import io.densefractal.DenseFractalException;
 import io.densefractal.train.GradientSource;
-import io.densefractal.weights.block.TorchKeys;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -64,34 +58,10 @@ final class SparkGradients implements GradientSource {
             threads,
             faults);
     this.flat = new FlatParameters(context.block());
-    materializeGradients();
+    flat.materializeGradients(context.root());
     List<Integer> list = IntStream.range(0, workers).boxed().toList();
     this.ranks = sc.parallelize(list, workers).persist(StorageLevel.MEMORY_ONLY());
     ranks.count(); // places the partitions: later steps prefer the executors that hold them
-  }
-
-  /**
-   * Gives every trainable parameter of the driver's network a gradient (zero), which the averaged
-   * gradients are copied into: libtorch creates a tensor's gradient at its first backward pass.
-   */
-  private void materializeGradients() {
-    NDManager root = context.root();
-    try (NDManager scope = root.newSubManager();
-        GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray zero = null;
-      for (Parameter p : TorchKeys.parameters(context.block()).values()) {
-        if (p.requiresGradient()) {
-          NDArray term = p.getArray().sum().mul(0);
-          term.attach(scope);
-          zero = zero == null ? term : zero.add(term);
-          zero.attach(scope);
-        }
-      }
-      if (zero != null) {
-        collector.backward(zero);
-      }
-    }
-    flat.zeroGradients();
   }
 
   @Override

@@ -76,21 +76,24 @@ class SparkTrainClusterTest {
         continue;
       }
       Optional<ProcessHandle> found =
-          worker
-              .get()
-              .children()
-              .filter(
-                  p -> {
-                    String[] args = p.info().arguments().orElse(new String[0]);
-                    int i = Arrays.asList(args).indexOf("--executor-id");
-                    return i >= 0 && i + 1 < args.length && args[i + 1].equals(id);
-                  })
-              .findFirst();
+          worker.get().descendants().filter(p -> isExecutor(p.pid(), id)).findFirst();
       if (found.isPresent()) {
         return found;
       }
     }
     return Optional.empty();
+  }
+
+  /** Whether process {@code pid}'s command line has {@code --executor-id id}. */
+  private static boolean isExecutor(long pid, String id) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+      List<String> args = Arrays.asList(new String(raw, StandardCharsets.UTF_8).split("\0"));
+      int i = args.indexOf("--executor-id");
+      return i >= 0 && i + 1 < args.size() && args.get(i + 1).equals(id);
+    } catch (IOException e) {
+      return false; // ended meanwhile
+    }
   }
 
   @Test
