@@ -30,14 +30,15 @@ import java.util.Map;
 import java.util.Random;
 
 /** Models with seeded random weights, ONNX Runtime runs and the ONNX checker, for export tests. */
-final class OnnxFixtures {
+public final class OnnxFixtures {
   private OnnxFixtures() {}
 
   /**
    * {@code name} initialised in {@code manager} with seeded random weights and BatchNorm affine
    * parameters and running statistics far from the identity (else a BatchNorm bug would not show).
    */
-  static Block randomModel(String name, ModelOptions options, NDManager manager, long seed) {
+  public static Block randomModel(
+      String name, ModelOptions options, NDManager manager, long seed) {
     ModelSpec spec = ModelZoo.get(name);
     Engine.getInstance().setRandomSeed((int) seed);
     Block block = spec.create(options.withMemoryFormat(referenceLayout(name)));

@@ -1,5 +1,6 @@
 package io.densefractal.quantize;
 
+import static io.densefractal.onnx.OnnxFixtures.randomModel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -233,37 +234,5 @@ class QuantizedExportTest {
         names,
         "demo",
         new TransformSpec(channels, size, mean, std, 0, false, 0));
-  }
-
-  /** Seeded random weights, BatchNorm statistics away from the identity. */
-  static Block randomModel(String name, ModelOptions options, NDManager manager, long seed) {
-    ModelSpec spec = ModelZoo.get(name);
-    Engine.getInstance().setRandomSeed((int) seed);
-    Block block = spec.create(options);
-    block.initialize(manager, DataType.FLOAT32, spec.inputShape(options));
-    StateDict sd = ModelWeights.stateDict(block);
-    Random random = new Random(seed);
-    StateDict changed = new StateDict();
-    for (Map.Entry<String, Tensor> e : sd.tensors().entrySet()) {
-      String key = e.getKey();
-      String norm = key.substring(0, key.lastIndexOf('.') + 1);
-      Tensor t = e.getValue();
-      if (sd.containsKey(norm + "running_var") && !key.endsWith("num_batches_tracked")) {
-        float[] v = new float[(int) t.numel()];
-        for (int i = 0; i < v.length; i++) {
-          v[i] =
-              switch (key.substring(norm.length())) {
-                case "weight" -> 0.5f + random.nextFloat();
-                case "bias" -> (float) (0.1 * random.nextGaussian());
-                case "running_mean" -> (float) (0.2 * random.nextGaussian());
-                default -> 0.5f + 1.5f * random.nextFloat();
-              };
-        }
-        t = Tensor.ofFloats(t.shape(), v);
-      }
-      changed.put(key, t);
-    }
-    ModelWeights.load(block, changed, true);
-    return block;
   }
 }

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -40,19 +39,7 @@ class SparkTrainClusterTest {
   @BeforeAll
   static void setUp() throws IOException, InterruptedException {
     cluster = StandaloneCluster.start(Path.of("target/spark-train-cluster").toAbsolutePath());
-    String library = Path.of("../target/classes").toAbsolutePath().normalize().toString();
-    StringBuilder appClassPath =
-        new StringBuilder(Path.of("target/classes").toAbsolutePath().toString());
-    for (String jar : Files.readString(Path.of("target/app-classpath.txt")).strip().split(":")) {
-      appClassPath.append(':').append(jar.contains("/io/densefractal/densefractal/") ? library : jar);
-    }
-    spark =
-        SparkSessions.start(
-            cluster.master(),
-            Map.of(
-                "spark.executor.extraClassPath", appClassPath.toString(),
-                "spark.executor.memory", "1g",
-                "spark.app.name", "densefractal spark train cluster test"));
+    spark = cluster.session("densefractal spark train cluster test");
   }
 
   @AfterAll

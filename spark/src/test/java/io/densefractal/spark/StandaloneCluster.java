@@ -6,7 +6,9 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.SparkSession;
 
 /**
  * A standalone Spark cluster (one master, two workers) started by {@code bench/spark-cluster.sh}
@@ -46,6 +48,26 @@ final class StandaloneCluster implements AutoCloseable {
 
   String master() {
     return "spark://127.0.0.1:" + port;
+  }
+
+  /**
+   * A session on this cluster whose executors find this module's classes and the library's jars
+   * where this build has them: the library from this checkout's {@code ../target/classes}, not the
+   * copy in the local Maven repository (another checkout may have installed a different one).
+   */
+  SparkSession session(String appName) throws IOException {
+    String library = Path.of("../target/classes").toAbsolutePath().normalize().toString();
+    StringBuilder appClassPath =
+        new StringBuilder(Path.of("target/classes").toAbsolutePath().toString());
+    for (String jar : Files.readString(Path.of("target/app-classpath.txt")).strip().split(":")) {
+      appClassPath.append(':').append(jar.contains("/io/densefractal/densefractal/") ? library : jar);
+    }
+    return SparkSessions.start(
+        master(),
+        Map.of(
+            "spark.executor.extraClassPath", appClassPath.toString(),
+            "spark.executor.memory", "1g",
+            "spark.app.name", appName));
   }
 
   /** The process id of worker {@code i} (1-based). */

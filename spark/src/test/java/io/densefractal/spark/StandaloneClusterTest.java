@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.densefractal.inference.ClassScore;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -45,21 +44,7 @@ class StandaloneClusterTest {
     weights = Fixtures.weights(dir.resolve("w.safetensors"), 11);
     pngs = Fixtures.pngs(dir.resolve("images"), IMAGES);
     cluster = StandaloneCluster.start(Path.of("target/spark-cluster").toAbsolutePath());
-    // The executors find this module's classes and the library's jars where this build has them.
-    // The library from this checkout's build, as the test class path has it (see pom.xml).
-    String library = Path.of("../target/classes").toAbsolutePath().normalize().toString();
-    StringBuilder appClassPath =
-        new StringBuilder(Path.of("target/classes").toAbsolutePath().toString());
-    for (String jar : Files.readString(Path.of("target/app-classpath.txt")).strip().split(":")) {
-      appClassPath.append(':').append(jar.contains("/io/densefractal/densefractal/") ? library : jar);
-    }
-    spark =
-        SparkSessions.start(
-            cluster.master(),
-            Map.of(
-                "spark.executor.extraClassPath", appClassPath.toString(),
-                "spark.executor.memory", "1g",
-                "spark.app.name", "densefractal cluster test"));
+    spark = cluster.session("densefractal cluster test");
   }
 
   @AfterAll
