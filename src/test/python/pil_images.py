@@ -1,7 +1,7 @@
 """Images made by PIL, and PIL's own decoding of every image in a folder (the reference).
 
 usage: pil_images.py DIR
-Writes into DIR: rgb.jpg, rgb.png, cmyk_adobe.jpg (PIL's CMYK JPEG, Adobe marker), grey.png, and
+Writes into DIR: rgb.jpg, rgb.png, rgba.png, cmyk_adobe.jpg (PIL's CMYK JPEG, Adobe marker), grey.png, and
 truncated copies of the JPEG and PNG at several lengths. Then, for every .jpg/.png in DIR (files
 written by the test itself included), writes NAME.rgb (PIL's convert('RGB'), channel-major bytes),
 NAME.L (convert('L')) or NAME.error (PIL's refusal).
@@ -18,6 +18,8 @@ rgb = (rng.random((48, 64, 3)) * 255).astype("uint8")
 Image.fromarray(rgb, "RGB").save(os.path.join(d, "rgb.jpg"), quality=90)
 Image.fromarray(rgb, "RGB").save(os.path.join(d, "rgb.png"))
 Image.fromarray(rgb[..., 0], "L").save(os.path.join(d, "grey.png"))
+rgba = (rng.random((30, 20, 4)) * 255).astype("uint8")
+Image.fromarray(rgba, "RGBA").save(os.path.join(d, "rgba.png"))
 cmyk = (rng.random((40, 50, 4)) * 255).astype("uint8")
 Image.fromarray(cmyk, "CMYK").save(os.path.join(d, "cmyk_adobe.jpg"), quality=95)
 for name in ("rgb.jpg", "rgb.png"):

@@ -14,6 +14,7 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /** Decodes JPEG/PNG (anything javax.imageio reads) into channel-major {@link Image}s. */
 public final class ImageFiles {
@@ -54,7 +55,9 @@ public final class ImageFiles {
     if (bytes.length == 0) {
       throw new DatasetFormatException("image " + name + " is empty (0 bytes)");
     }
-    try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+    // ImageIO.createImageInputStream would cache a stream in a temporary file (its default), a
+    // file created, written and deleted per image; the bytes are in memory already.
+    try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
       return toImage(decode(in, name, Math.min(maxPixels, MAX_PIXELS)), channels);
     } catch (IOException e) {
       throw new DatasetFormatException("cannot read image " + name + ": " + e.getMessage(), e);
@@ -142,6 +145,55 @@ public final class ImageFiles {
         && !(img.getColorModel() instanceof java.awt.image.IndexColorModel);
   }
 
+  /**
+   * Whether the image stores 8-bit sRGB samples (alpha possibly after them) interleaved in one
+   * byte array, as decoded PNGs and JPEGs do: then getRGB returns the stored bytes unchanged, and
+   * they can be copied directly instead of through the colour model per pixel.
+   */
+  private static boolean interleavedRgbBytes(BufferedImage img) {
+    java.awt.image.ColorModel cm = img.getColorModel();
+    if (!(cm instanceof java.awt.image.ComponentColorModel)
+        || !cm.getColorSpace().isCS_sRGB()
+        || cm.isAlphaPremultiplied()
+        || cm.getTransferType() != java.awt.image.DataBuffer.TYPE_BYTE
+        || !(img.getRaster().getDataBuffer() instanceof java.awt.image.DataBufferByte)
+        || !(img.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel)
+        || img.getRaster().getParent() != null
+        || img.getRaster().getDataBuffer().getNumBanks() != 1
+        || img.getRaster().getDataBuffer().getOffset() != 0) {
+      return false;
+    }
+    for (int b = 0; b < cm.getNumComponents(); b++) {
+      if (cm.getComponentSize(b) != 8) {
+        return false;
+      }
+    }
+    return cm.getNumColorComponents() == 3;
+  }
+
+  private static void copyInterleaved(BufferedImage img, byte[] px) {
+    int h = img.getHeight();
+    int w = img.getWidth();
+    int plane = h * w;
+    var sm = (java.awt.image.PixelInterleavedSampleModel) img.getSampleModel();
+    byte[] data = ((java.awt.image.DataBufferByte) img.getRaster().getDataBuffer()).getData();
+    int[] offsets = sm.getBandOffsets();
+    int stride = sm.getScanlineStride();
+    int step = sm.getPixelStride();
+    int r = offsets[0];
+    int g = offsets[1];
+    int b = offsets[2];
+    for (int y = 0; y < h; y++) {
+      int s = y * stride;
+      int i = y * w;
+      for (int x = 0; x < w; x++, s += step, i++) {
+        px[i] = data[s + r];
+        px[plane + i] = data[s + g];
+        px[2 * plane + i] = data[s + b];
+      }
+    }
+  }
+
   private static void grey(Raster raster, int bits, int channels, byte[] px) {
     int h = raster.getHeight();
     int w = raster.getWidth();
@@ -163,6 +215,10 @@ public final class ImageFiles {
     int h = img.getHeight();
     int w = img.getWidth();
     int plane = h * w;
+    if (channels == 3 && interleavedRgbBytes(img)) {
+      copyInterleaved(img, px);
+      return;
+    }
     int[] row = new int[w];
     for (int y = 0; y < h; y++) {
       img.getRGB(0, y, w, 1, row, 0, w);

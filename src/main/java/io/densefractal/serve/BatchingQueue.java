@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * One model's dynamic batching: images wait in a bounded queue, and one worker thread runs them
@@ -51,10 +52,16 @@ final class BatchingQueue implements AutoCloseable {
   private final LinkedBlockingQueue<Job> jobs = new LinkedBlockingQueue<>();
   /** Images queued and not yet taken by the worker: what the capacity bounds. */
   private final AtomicInteger queued = new AtomicInteger();
+  /**
+   * The same images by what they ask for: index = option (0 whole network, i column i), the last
+   * slot embeddings. Deadline requests read it to foresee the rounds ahead of them.
+   */
+  private final AtomicIntegerArray queuedByOption;
 
   private final Thread worker;
   private volatile boolean accepting = true;
   private volatile boolean stopping;
+  /** When the round in progress is expected to end (0: no round runs). */
   private volatile long busyUntilNanos;
   /** Forward time per image, a running mean over batches (0 until the first batch ran). */
   private volatile double perImageMs;
@@ -73,6 +80,7 @@ final class BatchingQueue implements AutoCloseable {
     this.config = config;
     this.latencies = latencies;
     this.metrics = metrics;
+    this.queuedByOption = new AtomicIntegerArray((latencies == null ? 1 : latencies.options()) + 1);
     this.worker = new Thread(this::work, "batching-" + model);
     worker.setDaemon(true);
     worker.start();
@@ -133,6 +141,7 @@ final class BatchingQueue implements AutoCloseable {
     for (float[] image : images) {
       Job job = new Job(image, option);
       answers.add(job.answer);
+      queuedByOption.incrementAndGet(slot(option));
       jobs.add(job);
     }
     return answers;
@@ -153,9 +162,28 @@ final class BatchingQueue implements AutoCloseable {
     return Math.max(1, Math.min(config.maxBatch(), queued.get() + 1));
   }
 
-  /** How long a forward already running has (by its estimate) still to go, in ms. */
+  /** How long the round already running has (by its estimate) still to go, in ms. */
   double busyMs() {
-    return Math.max(0, (busyUntilNanos - System.nanoTime()) / 1e6);
+    long until = busyUntilNanos;
+    return until == 0 ? 0 : Math.max(0, (until - System.nanoTime()) / 1e6);
+  }
+
+  /**
+   * The expected time in ms from now until {@code images} queued now for {@code option} (0 whole
+   * network, i column i) would be answered, given the round running and the images ahead.
+   * Anytime networks only.
+   */
+  double answerMs(int option, int images) {
+    int[] ahead = new int[queuedByOption.length()];
+    for (int i = 0; i < ahead.length; i++) {
+      ahead[i] = queuedByOption.get(i);
+    }
+    return AnswerForecast.answerMs(
+        latencies, config.maxBatch(), config.maxDelayMs(), busyMs(), ahead, option, images);
+  }
+
+  private int slot(int option) {
+    return option == EMBEDDINGS ? queuedByOption.length() - 1 : option;
   }
 
   private void work() {
@@ -186,10 +214,12 @@ final class BatchingQueue implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         queued.addAndGet(-batch.size());
+        for (Job job : batch) {
+          queuedByOption.decrementAndGet(slot(job.option));
+        }
         fail(batch);
         break;
       }
-      queued.addAndGet(-batch.size());
       Map<Integer, List<Job>> byColumn = new LinkedHashMap<>();
       for (Job job : batch) {
         // A request that timed out has given up: its image is not run.
@@ -197,7 +227,22 @@ final class BatchingQueue implements AutoCloseable {
           byColumn.computeIfAbsent(job.option, k -> new ArrayList<>()).add(job);
         }
       }
-      byColumn.forEach(this::run);
+      // The round's end is known before its images leave the counts, so that a deadline request
+      // arriving now sees them either queued or running, never neither.
+      busyUntilNanos = System.nanoTime() + (long) (roundMs(byColumn.entrySet()) * 1e6);
+      queued.addAndGet(-batch.size());
+      for (Job job : batch) {
+        queuedByOption.decrementAndGet(slot(job.option));
+      }
+      List<Map.Entry<Integer, List<Job>>> groups = new ArrayList<>(byColumn.entrySet());
+      for (int g = 0; g < groups.size(); g++) {
+        run(groups.get(g).getKey(), groups.get(g).getValue());
+        if (g + 1 < groups.size()) {
+          busyUntilNanos =
+              System.nanoTime() + (long) (roundMs(groups.subList(g + 1, groups.size())) * 1e6);
+        }
+      }
+      busyUntilNanos = 0;
       batch.clear();
     }
     List<Job> left = new ArrayList<>();
@@ -215,9 +260,6 @@ final class BatchingQueue implements AutoCloseable {
     boolean embed = option == EMBEDDINGS;
     Integer column = option <= 0 ? null : option;
     boolean timed = latencies != null && !embed;
-    if (timed) {
-      busyUntilNanos = System.nanoTime() + (long) (latencies.expectedMs(option, n) * 1e6);
-    }
     long t0 = System.nanoTime();
     float[] out;
     try {
@@ -227,8 +269,6 @@ final class BatchingQueue implements AutoCloseable {
         job.answer.completeExceptionally(e);
       }
       return;
-    } finally {
-      busyUntilNanos = 0;
     }
     double ms = (System.nanoTime() - t0) / 1e6;
     perImageMs = perImageMs == 0 ? ms / n : 0.8 * perImageMs + 0.2 * ms / n;
@@ -243,6 +283,19 @@ final class BatchingQueue implements AutoCloseable {
       System.arraycopy(out, i * width, row, 0, width);
       group.get(i).answer.complete(new Answer(row, column, n, ms));
     }
+  }
+
+  /** The expected time of these forwards (0 for a network without column latencies). */
+  private double roundMs(java.util.Collection<Map.Entry<Integer, List<Job>>> groups) {
+    if (latencies == null) {
+      return 0;
+    }
+    double ms = 0;
+    for (Map.Entry<Integer, List<Job>> g : groups) {
+      int option = g.getKey() == EMBEDDINGS ? 0 : g.getKey();
+      ms += latencies.cautiousMs(option, g.getValue().size());
+    }
+    return ms;
   }
 
   private static void fail(List<Job> jobs) {

@@ -8,8 +8,10 @@ import io.densefractal.data.Image;
 import io.densefractal.data.ImageFiles;
 import io.densefractal.engine.Classifiers;
 import io.densefractal.inference.ClassScore;
+import io.densefractal.inference.Engine;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.TopK;
+import io.densefractal.onnx.OnnxClassifier;
 import io.javalin.Javalin;
 import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
@@ -63,7 +65,19 @@ public final class InferenceServer implements AutoCloseable {
    * @param log where start-up progress goes
    */
   public static InferenceServer start(ServeConfig config, PrintWriter log) {
-    return start(config, log, m -> Classifiers.open(m.source(), m.engine(), m.threads()));
+    return start(config, log, InferenceServer::open);
+  }
+
+  /**
+   * The classifier a model's configuration names. ONNX Runtime on weights that are no ONNX file
+   * exports them at start-up (each FractalNet column too), where the CLI's other commands ask for
+   * an exported file: a server starts once and answers for long, so the export pays.
+   */
+  static ImageClassifier open(ModelConfig m) {
+    if (m.engine() == Engine.ONNXRUNTIME && !OnnxClassifier.isOnnxFile(m.source().weights())) {
+      return ExportedOnnxClassifier.open(m.source(), m.threads());
+    }
+    return Classifiers.open(m.source(), m.engine(), m.threads());
   }
 
   /** As {@link #start(ServeConfig, PrintWriter)}, with the classifiers opened by {@code opener}. */
@@ -240,7 +254,7 @@ public final class InferenceServer implements AutoCloseable {
     byte[] bytes = bodies.imageBytes(ctx);
     Image image = decode(m, bytes);
     float[] x = m.classifier().preprocess(image);
-    Route route = route(m, column, deadline, 1);
+    Route route = route(m, column, deadline, 1, start);
     BatchingQueue.Answer a = await(m.queue().submit(List.of(x), route.column()), start).get(0);
     List<ClassScore> scores = TopK.of(a.values(), m.classifier().classes(), top).get(0);
     Map<String, Object> out = new LinkedHashMap<>();
@@ -300,7 +314,7 @@ public final class InferenceServer implements AutoCloseable {
     Integer column = RequestParameters.columnParam(m, req.column() == null ? ctx.queryParam("column") : req.column().toString());
     Double deadline = req.deadlineMs() != null ? req.deadlineMs() : RequestParameters.deadlineParam(ctx);
     RequestParameters.checkDeadline(deadline);
-    Route route = route(m, column, deadline, req.images().size());
+    Route route = route(m, column, deadline, req.images().size(), start);
     List<BatchingQueue.Answer> answers = await(m.queue().submit(req.images(), route.column()), start);
     int classes = m.classifier().classes().size();
     float[] logits = new float[answers.size() * classes];
@@ -351,7 +365,13 @@ public final class InferenceServer implements AutoCloseable {
   /** Which column answers, and whether the deadline was expected to be met. */
   private record Route(Integer column, Double deadlineMs, ColumnLatencies.Choice choice) {}
 
-  private Route route(ServedModel m, Integer column, Double deadline, int images) {
+  /**
+   * The column a request runs: the one asked for, or for a deadline the deepest whose answer is
+   * expected in time. The budget is the deadline less what the request has already spent (body,
+   * decoding); the expected answer counts the round running, the images queued ahead and the
+   * batch the request will join.
+   */
+  private Route route(ServedModel m, Integer column, Double deadline, int images, long start) {
     RequestParameters.checkDeadline(deadline);
     if (column != null && deadline != null) {
       throw new ApiError(400, "bad_parameter", "give column or deadline_ms, not both");
@@ -360,9 +380,9 @@ public final class InferenceServer implements AutoCloseable {
       return new Route(column, deadline, null);
     }
     BatchingQueue q = m.queue();
-    int batch = Math.min(m.config().maxBatch(), q.depth() + images);
-    double wait = q.busyMs() + m.config().maxDelayMs();
-    ColumnLatencies.Choice choice = m.latencies().choose(deadline, Math.max(1, batch), wait);
+    double spent = (System.nanoTime() - start) / 1e6;
+    ColumnLatencies.Choice choice =
+        m.latencies().choose(deadline, o -> spent + q.answerMs(o, images));
     return new Route(choice.column(), deadline, choice);
   }
 
