@@ -11,6 +11,7 @@ import com.google.gson.JsonObject;
 import io.densefractal.cli.Main;
 import io.densefractal.data.ImageFiles;
 import io.densefractal.engine.Classifiers;
+import io.densefractal.inference.Engine;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
 import io.densefractal.inference.TopK;
@@ -20,7 +21,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,7 +43,13 @@ class AnytimeServeTest {
   @BeforeAll
   static void start() throws Exception {
     weights = ServeTesting.randomWeights("fractalnet20", 32, dir.resolve("fn20.safetensors"));
-    server = ServeTesting.start(ServeTesting.config(ServeTesting.model("fn", weights, 4, 2, 32)));
+    server =
+        ServeTesting.start(
+            ServeTesting.config(
+                ServeTesting.model("fn", weights, 4, 2, 32),
+                // The same weights on ONNX Runtime: exported at start-up, each column too.
+                new ModelConfig(
+                    "fno", ModelSource.ofWeights(weights), 4, 0, 32, Engine.ONNXRUNTIME, 1)));
     reference = Classifiers.open(ModelSource.ofWeights(weights));
     image = dir.resolve("x.png");
     Files.write(image, encode(picture(45, 37, 11), "png"));
@@ -159,6 +171,95 @@ class AnytimeServeTest {
     var data = r.json().getAsJsonArray("outputs").get(0).getAsJsonObject().getAsJsonArray("data");
     for (int i = 0; i < want.length; i++) {
       assertThat(data.get(i).getAsFloat()).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-4f * Math.max(1, Math.abs(want[i]))));
+    }
+  }
+
+  private static float[] v2Logits(String model, float[] x, Integer column) throws Exception {
+    String request =
+        "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,1,32,32],\"datatype\":\"FP32\",\"data\":"
+            + Arrays.toString(x)
+            + "}]"
+            + (column == null ? "" : ",\"parameters\":{\"column\":" + column + "}")
+            + "}";
+    ServeTesting.Reply r =
+        post(server, "/v2/models/" + model + "/infer", request.getBytes(StandardCharsets.UTF_8), "application/json");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonObject out = r.json();
+    assertThat(out.getAsJsonObject("parameters").get("column").isJsonNull()).isEqualTo(column == null);
+    var data = out.getAsJsonArray("outputs").get(0).getAsJsonObject().getAsJsonArray("data");
+    float[] logits = new float[data.size()];
+    for (int i = 0; i < logits.length; i++) {
+      logits[i] = data.get(i).getAsFloat();
+    }
+    return logits;
+  }
+
+  @Test
+  void onnxRuntimeAnswersEveryColumnAsLibtorchDoes() throws Exception {
+    JsonObject meta = get(server, "/v2/models/fno").json();
+    assertThat(meta.get("platform").getAsString()).isEqualTo("onnxruntime");
+    assertThat(meta.getAsJsonObject("parameters").get("columns").getAsInt()).isEqualTo(3);
+    float[] x = reference.preprocess(ImageFiles.read(image, 1));
+    for (Integer column : new Integer[] {null, 1, 2, 3}) {
+      float[] want = reference.logits(x, 1, column);
+      float[] got = v2Logits("fno", x, column);
+      assertThat(got).hasSize(want.length);
+      float scale = 0;
+      for (float v : want) {
+        scale = Math.max(scale, Math.abs(v));
+      }
+      for (int i = 0; i < want.length; i++) {
+        assertThat(got[i]).as("column %s logit %d", column, i).isCloseTo(want[i], org.assertj.core.data.Offset.offset(1e-4f * Math.max(1, scale)));
+      }
+    }
+  }
+
+  @Test
+  void underConcurrencyEveryDeadlineAnswerSaysWhatWasExpected() throws Exception {
+    JsonObject latency =
+        get(server, "/v2/models/fno").json().getAsJsonObject("parameters").getAsJsonObject("latency_ms_batch1");
+    // Half the whole network's batch-1 forward: deep options cannot make it once requests queue.
+    double deadline = latency.get("all").getAsDouble() / 2;
+    byte[] png = Files.readAllBytes(image);
+    ExecutorService clients = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<JsonObject>> answers = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        answers.add(
+            clients.submit(
+                () -> {
+                  ServeTesting.Reply r =
+                      ServeTesting.send(
+                          java.net.http.HttpRequest.newBuilder(ServeTesting.uri(server, "/predictions/fno?top=3"))
+                              .header("deadline_ms", Double.toString(deadline))
+                              .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(png))
+                              .build());
+                  assertThat(r.status()).as(r.body()).isEqualTo(200);
+                  return r.json();
+                }));
+      }
+      for (Future<JsonObject> f : answers) {
+        JsonObject a = f.get();
+        assertThat(a.get("deadline_ms").getAsDouble()).isEqualTo(deadline);
+        boolean feasible = a.get("deadline_feasible").getAsBoolean();
+        double expected = a.get("expected_ms").getAsDouble();
+        // A feasible choice was expected within the deadline; an infeasible one is column 1.
+        if (feasible) {
+          assertThat(expected).isLessThanOrEqualTo(deadline + 0.01);
+        } else {
+          assertThat(a.get("column").getAsInt()).isEqualTo(1);
+          assertThat(expected).isGreaterThan(deadline - 0.01);
+        }
+        // The whole network's batch-1 time is twice the deadline: never expected to fit.
+        assertThat(a.get("column").isJsonNull()).isFalse();
+        Integer column = a.get("column").getAsInt();
+        // The classes as the library ranks them (probabilities differ in the last digits between
+        // the engines, so the printed line could round differently).
+        assertThat(predictLine(a).replaceAll("[0-9.]+ %", ""))
+            .isEqualTo(library(column).replaceAll("[0-9.]+ %", ""));
+      }
+    } finally {
+      clients.shutdownNow();
     }
   }
 }
