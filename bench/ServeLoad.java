@@ -4,7 +4,9 @@
 // closed: CONCURRENCY clients each send the next request when the last is answered.
 // open: requests start at a fixed rate whatever the answers (at most 2048 outstanding), as in
 // an overload. Prints one line: requests, throughput, latency percentiles, statuses, Retry-After
-// count, mean batch size, and with a deadline the share of answers within it.
+// count, mean batch size, the generator's own CPU seconds while it ran (it shares the machine with
+// the server), and with a deadline the share of answers within it as the client saw them and as
+// the server measured them (its "deadline_met").
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,6 +36,8 @@ public class ServeLoad {
   static final AtomicLong batchSum = new AtomicLong();
   static final AtomicLong batched = new AtomicLong();
   static final AtomicLong withinDeadline = new AtomicLong();
+  static final AtomicLong serverWithinDeadline = new AtomicLong();
+  static final Pattern MET = Pattern.compile("\"deadline_met\":true");
   static final AtomicLong errors = new AtomicLong();
 
   public static void main(String[] args) throws Exception {
@@ -50,6 +54,9 @@ public class ServeLoad {
       b.header("deadline_ms", args[5]);
     }
     HttpRequest request = b.build();
+    var os = (com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long cpu0 = os.getProcessCpuTime();
     long start = System.nanoTime();
     long end = start + (long) (seconds * 1e9);
     if (mode.equals("closed")) {
@@ -99,18 +106,22 @@ public class ServeLoad {
       outstanding.acquire(2048);
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
+    double clientCpu = (os.getProcessCpuTime() - cpu0) / 1e9;
     List<Double> sorted = new ArrayList<>(latencies);
     Collections.sort(sorted);
     long ok = statuses.getOrDefault(200, new AtomicLong()).get();
     StringBuilder line = new StringBuilder();
     line.append(String.format(Locale.ROOT,
-        "%s=%s requests=%d ok_per_s=%.2f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f statuses=%s retry_after=%d client_errors=%d mean_batch=%.2f",
+        "%s=%s requests=%d ok_per_s=%.2f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f statuses=%s retry_after=%d client_errors=%d mean_batch=%.2f client_cpu_s=%.2f seconds=%.2f",
         mode.equals("closed") ? "concurrency" : "rate", args[3], sorted.size(), ok / elapsed,
         pct(sorted, 50), pct(sorted, 95), pct(sorted, 99), new TreeMap<>(statuses), retryAfter.get(),
-        errors.get(), batched.get() == 0 ? 0.0 : (double) batchSum.get() / batched.get()));
+        errors.get(), batched.get() == 0 ? 0.0 : (double) batchSum.get() / batched.get(),
+        clientCpu, elapsed));
     if (deadline != null) {
-      line.append(String.format(Locale.ROOT, " deadline_ms=%s within=%.2f%% columns=%s",
-          args[5], ok == 0 ? 0.0 : 100.0 * withinDeadline.get() / ok, new TreeMap<>(columns)));
+      line.append(String.format(Locale.ROOT,
+          " deadline_ms=%s within=%.2f%% server_within=%.2f%% columns=%s",
+          args[5], ok == 0 ? 0.0 : 100.0 * withinDeadline.get() / ok,
+          ok == 0 ? 0.0 : 100.0 * serverWithinDeadline.get() / ok, new TreeMap<>(columns)));
     }
     System.out.println(line);
   }
@@ -135,6 +146,9 @@ public class ServeLoad {
     }
     if (deadline != null && ms <= deadline) {
       withinDeadline.incrementAndGet();
+    }
+    if (deadline != null && MET.matcher(r.body()).find()) {
+      serverWithinDeadline.incrementAndGet();
     }
   }
 

@@ -3,10 +3,12 @@
 #   bench/serve_load.sh matrix [SECONDS]    resnet50 (ONNX Runtime, torch.onnx.export of random
 #                                           weights) + densenet_bc100_k12 (libtorch), concurrency
 #                                           1/4/16/64, batching on (--max-batch 32) vs off (1)
-#                                           (SERVE_MODELS="model:onnx|dataset:size ...",
-#                                           SERVE_CONCURRENCY="1 4 ..." to pick)
-#   bench/serve_load.sh deadline [SECONDS]  fractalnet20, deadline_ms = half the whole network's
-#                                           latency, concurrency 4
+#                                           (SERVE_MODELS="model:onnx|dataset:size[:engine] ...",
+#                                           SERVE_CONCURRENCY="1 4 ..." to pick); each cell also
+#                                           prints the server's and the load generator's CPU seconds
+#   bench/serve_load.sh deadline [SECONDS]  fractalnet20 (SERVE_DEADLINE_ENGINE, default
+#                                           onnxruntime), deadline_ms = half the server's measured
+#                                           batch-1 forward of the whole network, concurrency 4
 #   bench/serve_load.sh soak [SECONDS]      steady load (default 600 s): 5xx count, RSS over time
 #   bench/serve_load.sh overload [SECONDS]  4x the sustainable rate, then the normal rate again
 # Random weights (speed does not depend on them); every server is stopped with SIGTERM.
@@ -60,8 +62,11 @@ stop_server() {
   server_pid=""
 }
 trap '[[ -n "$server_pid" ]] && kill -TERM "$server_pid" 2>/dev/null; true' EXIT
-load() { java bench/ServeLoad.java "$@"; }
+mkdir -p "$work/cls"
+javac -d "$work/cls" bench/ServeLoad.java   # compiled once, not at every cell
+load() { java -cp "$work/cls" ServeLoad "$@"; }
 rss_mb() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$server_pid/status"; }
+cpu_s() { awk -v t="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / t}' "/proc/$server_pid/stat"; }
 
 echo "# $(date -u +%F) $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $what"
 case "$what" in
@@ -69,28 +74,38 @@ case "$what" in
     # resnet50 on ONNX Runtime: libtorch's channels-last batched convolutions abort (SIGFPE in
     # oneDNN) on hosts that hide their cache sizes, as this one does (docs/BENCHMARKS.md).
     for spec in ${SERVE_MODELS:-resnet50:onnx:224 densenet_bc100_k12:cifar10:32}; do
-      IFS=: read -r model data size <<<"$spec"
+      IFS=: read -r model data size engine <<<"$spec"
       if [[ "$data" == onnx ]]; then w="$(onnx "$model")"; else w="$(weights "$model" "$data")"; fi
       img="$(png "$size")"
-      for batch in 32 1; do
-        start_server --weights "$w" --name m --max-batch "$batch" --max-delay-ms 5 --queue 256
+      for batch in ${SERVE_BATCHES:-32 1}; do
+        start_server --weights "$w" --name m --max-batch "$batch" --max-delay-ms 5 --queue 256 \
+          ${engine:+--engine "$engine"}
         load "http://127.0.0.1:$port/predictions/m" "$img" closed 4 3 >/dev/null  # warm-up
         for c in ${SERVE_CONCURRENCY:-1 4 16 64}; do
-          echo "$model max_batch=$batch $(load "http://127.0.0.1:$port/predictions/m" "$img" closed "$c" "$secs")"
+          before="$(cpu_s)"
+          result="$(load "http://127.0.0.1:$port/predictions/m" "$img" closed "$c" "$secs")"
+          echo "$model${engine:+ ($engine)} max_batch=$batch $result server_cpu_s=$(awk -v a="$before" -v b="$(cpu_s)" 'BEGIN { printf "%.2f", b - a }')"
         done
         stop_server
       done
     done
     ;;
   deadline)
+    # The deadline is half the whole network's batch-1 forward as the server measures it (start-up
+    # timing corrected by the forwards since), read from its metadata after a warm-up.
     w="$(weights fractalnet20 cifar10)"; img="$(png 32)"
-    start_server --weights "$w" --name fn --max-batch 32 --max-delay-ms 2
+    engine="${SERVE_DEADLINE_ENGINE:-onnxruntime}"
+    start_server --weights "$w" --name fn --engine "$engine" --max-batch 32 \
+      --max-delay-ms "${SERVE_DEADLINE_DELAY_MS:-0}"
     load "http://127.0.0.1:$port/predictions/fn" "$img" closed 4 3 >/dev/null
     full="$(load "http://127.0.0.1:$port/predictions/fn" "$img" closed 1 "$secs")"
-    echo "fractalnet20 whole network, concurrency 1: $full"
-    p50="$(sed -E 's/.*p50_ms=([0-9.]+).*/\1/' <<<"$full")"
-    half="$(awk -v p="$p50" 'BEGIN { printf "%.1f", p / 2 }')"
-    echo "fractalnet20 deadline $half ms, concurrency 4: $(load "http://127.0.0.1:$port/predictions/fn" "$img" closed 4 "$secs" "$half")"
+    echo "fractalnet20 ($engine) whole network, concurrency 1: $full"
+    forward="$(curl -s "http://127.0.0.1:$port/v2/models/fn" | sed -E 's/.*"latency_ms_batch1":\{"all":([0-9.]+).*/\1/')"
+    half="$(awk -v p="$forward" 'BEGIN { printf "%.2f", p / 2 }')"
+    echo "fractalnet20 ($engine) whole network batch-1 forward (server): $forward ms"
+    for c in ${SERVE_DEADLINE_CONCURRENCY:-4}; do
+      echo "fractalnet20 ($engine) deadline $half ms, concurrency $c: $(load "http://127.0.0.1:$port/predictions/fn" "$img" closed "$c" "$secs" "$half")"
+    done
     stop_server
     ;;
   soak|overload)
