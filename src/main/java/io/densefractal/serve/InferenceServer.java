@@ -74,10 +74,17 @@ public final class InferenceServer implements AutoCloseable {
    * an exported file: a server starts once and answers for long, so the export pays.
    */
   static ImageClassifier open(ModelConfig m) {
-    if (m.engine() == Engine.ONNXRUNTIME && !OnnxClassifier.isOnnxFile(m.source().weights())) {
-      return ExportedOnnxClassifier.open(m.source(), m.threads());
+    Engine engine = m.engine() != null ? m.engine() : Classifiers.defaultEngine(m.source());
+    int threads = m.threads();
+    if (engine == Engine.ONNXRUNTIME && threads == 0) {
+      // ONNX Runtime's own default counted one core on the 2-core hosts measured and ran every
+      // forward on the calling thread alone (docs/BENCHMARKS.md): a server asks for every core.
+      threads = Runtime.getRuntime().availableProcessors();
     }
-    return Classifiers.open(m.source(), m.engine(), m.threads());
+    if (engine == Engine.ONNXRUNTIME && !OnnxClassifier.isOnnxFile(m.source().weights())) {
+      return ExportedOnnxClassifier.open(m.source(), threads);
+    }
+    return Classifiers.open(m.source(), engine, threads);
   }
 
   /** As {@link #start(ServeConfig, PrintWriter)}, with the classifiers opened by {@code opener}. */
