@@ -96,7 +96,7 @@ case "$what" in
     w="$(weights fractalnet20 cifar10)"; img="$(png 32)"
     engine="${SERVE_DEADLINE_ENGINE:-onnxruntime}"
     start_server --weights "$w" --name fn --engine "$engine" --max-batch 32 \
-      --max-delay-ms "${SERVE_DEADLINE_DELAY_MS:-0}"
+      --max-delay-ms "${SERVE_DEADLINE_DELAY_MS:-0}" ${SERVE_DEADLINE_ARGS:-}
     load "http://127.0.0.1:$port/predictions/fn" "$img" closed 4 3 >/dev/null
     full="$(load "http://127.0.0.1:$port/predictions/fn" "$img" closed 1 "$secs")"
     echo "fractalnet20 ($engine) whole network, concurrency 1: $full"

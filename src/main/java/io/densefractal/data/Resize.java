@@ -83,7 +83,9 @@ final class Resize {
   }
 
   private static byte clamp(float v) {
-    int i = Math.round(v);
+    // floor(v + 1/2), exact in double: Math.round's result, without its slower float path
+    // (a fifth of a served request's CPU went there).
+    int i = (int) Math.floor(v + 0.5d);
     return (byte) (i < 0 ? 0 : Math.min(i, 255));
   }
 
