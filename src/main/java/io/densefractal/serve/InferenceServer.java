@@ -173,6 +173,14 @@ public final class InferenceServer implements AutoCloseable {
     c.startup.showJavalinBanner = false;
     c.startup.showOldJavalinVersionWarning = false;
     c.http.maxRequestSize = config.maxBodyBytes();
+    // A request waits for its answer on a Jetty thread. With fewer threads than the queues hold,
+    // an overload fills the threads before the queues: later requests then wait unseen in Jetty's
+    // own job queue instead of getting a 503 with Retry-After (seen once the forward got faster
+    // than the wait bound could notice, docs/BENCHMARKS.md). Enough threads for every queued
+    // image, plus some for requests that do not queue, let the queues' bounds speak first.
+    c.jetty.threadPool =
+        new org.eclipse.jetty.util.thread.QueuedThreadPool(
+            requestThreads(config), 8, 60_000);
     c.jetty.multipartConfig.maxFileSize(config.maxBodyBytes(), SizeUnit.BYTES);
     c.jetty.multipartConfig.maxTotalRequestSize(config.maxBodyBytes(), SizeUnit.BYTES);
     c.jetty.multipartConfig.maxInMemoryFileSize((int) Math.min(Integer.MAX_VALUE, config.maxBodyBytes()), SizeUnit.BYTES);
@@ -226,6 +234,18 @@ public final class InferenceServer implements AutoCloseable {
           }
         });
   }
+
+  /** Most Jetty threads: one per image the queues hold, 64 more, at least Jetty's usual 250. */
+  static int requestThreads(ServeConfig config) {
+    long images = 0;
+    for (ModelConfig m : config.models()) {
+      images += m.queue();
+    }
+    return (int) Math.min(MAX_REQUEST_THREADS, Math.max(250, images + 64));
+  }
+
+  /** Beyond this many threads a larger --queue is bounded by the threads instead. */
+  private static final int MAX_REQUEST_THREADS = 4096;
 
   /** Counts a finished request (called once the response is written). */
   private void finished(Context ctx, Float ms) {
