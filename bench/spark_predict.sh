@@ -21,7 +21,7 @@ if [[ ! -d "$work/images-$n" ]]; then
 fi
 # Relative paths, run from the image folder: 50,000 absolute paths would pass the kernel's ARG_MAX.
 mapfile -t files < <(cd "$work/images-$n" && find . -name '*.png' | sort)
-echo "images: ${#files[@]} PNGs (Fashion-MNIST demo subset, 28x28 grey), run: $run"
+echo "images: ${#files[@]} PNGs (Fashion-MNIST train split, 28x28 grey), run: $run"
 
 now() { date +%s.%N; }
 timed() { # label, images, command...
