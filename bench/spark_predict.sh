@@ -19,8 +19,9 @@ df="$here/densefractal"
 if [[ ! -d "$work/images-$n" ]]; then
   /usr/bin/python3 "$here/bench/spark_images.py" "$work/images-$n" "$n"
 fi
-mapfile -t files < <(find "$work/images-$n" -name '*.png' | sort)
-echo "images: ${#files[@]} PNGs (Fashion-MNIST demo subset, 28x28 grey), run: $run"
+# Relative paths, run from the image folder: 50,000 absolute paths would pass the kernel's ARG_MAX.
+mapfile -t files < <(cd "$work/images-$n" && find . -name '*.png' | sort)
+echo "images: ${#files[@]} PNGs (Fashion-MNIST train split, 28x28 grey), run: $run"
 
 now() { date +%s.%N; }
 timed() { # label, images, command...
@@ -34,8 +35,9 @@ timed() { # label, images, command...
 }
 
 # Start-up alone (JVM, model load, one image) to separate it from the per-image cost.
+(cd "$work/images-$n"
 timed predict-1-image 1 "$df" predict --run "$run" --top 5 "${files[0]}"
-timed predict "$n" "$df" predict --run "$run" --top 5 "${files[@]}"
+timed predict "$n" "$df" predict --run "$run" --top 5 "${files[@]}")
 timed spark-local2-batch1 "$n" "$df" spark predict --master 'local[2]' --data "$work/images-$n" \
   --out "$work/local-b1.parquet" --overwrite --run "$run" --top 5 --batch 1
 timed spark-local2-batch32 "$n" "$df" spark predict --master 'local[2]' --data "$work/images-$n" \
