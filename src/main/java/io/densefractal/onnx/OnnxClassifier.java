@@ -146,7 +146,7 @@ public final class OnnxClassifier implements ImageClassifier {
    * @param model the name to show for a file without our metadata (null: the file's name)
    * @param dataset for a file without our metadata and not 1000 ImageNet outputs: the dataset
    *     its weights were trained on (classes, transforms); else null
-   * @param threads intra-op threads (0: ONNX Runtime's default, one per core)
+   * @param threads intra-op threads (0: one per core)
    */
   public static OnnxClassifier open(Path file, String model, String dataset, int threads) {
     return open(file, model, dataset, threads, DEFAULT_OPTIMIZATION);
@@ -190,9 +190,10 @@ public final class OnnxClassifier implements ImageClassifier {
       options.setOptimizationLevel(optimization);
       options.setExecutionMode(SessionOptions.ExecutionMode.SEQUENTIAL);
       options.setInterOpNumThreads(1);
-      if (threads > 0) {
-        options.setIntraOpNumThreads(threads);
-      }
+      // ONNX Runtime's own default counted one core on the 2-core hosts measured and ran every
+      // forward on the calling thread alone (docs/BENCHMARKS.md, serving): "0" means every core.
+      options.setIntraOpNumThreads(
+          threads > 0 ? threads : Runtime.getRuntime().availableProcessors());
       session = env.createSession(file.toString(), options);
     } catch (OrtException e) {
       throw loadError(file, e);

@@ -76,11 +76,6 @@ public final class InferenceServer implements AutoCloseable {
   static ImageClassifier open(ModelConfig m) {
     Engine engine = m.engine() != null ? m.engine() : Classifiers.defaultEngine(m.source());
     int threads = m.threads();
-    if (engine == Engine.ONNXRUNTIME && threads == 0) {
-      // ONNX Runtime's own default counted one core on the 2-core hosts measured and ran every
-      // forward on the calling thread alone (docs/BENCHMARKS.md): a server asks for every core.
-      threads = Runtime.getRuntime().availableProcessors();
-    }
     if (engine == Engine.ONNXRUNTIME && !OnnxClassifier.isOnnxFile(m.source().weights())) {
       return ExportedOnnxClassifier.open(m.source(), threads);
     }
