@@ -47,12 +47,6 @@ final class SparkSessions {
     }
     if (local) {
       conf.setIfMissing("spark.ui.enabled", "false");
-      // The embedded executor is this very JVM: it cannot be lost on its own. A paused process
-      // (SIGSTOP, a suspended machine) would otherwise find, on resuming, its executor's heartbeat
-      // timed out (spark.network.timeout, 120 s), its running tasks failed and, with local[N]'s
-      // single attempt, the job lost.
-      conf.setIfMissing("spark.network.timeout", "1d");
-      conf.setIfMissing("spark.executor.heartbeatInterval", "10s");
     }
     // Executors run libtorch as this JVM does: the oneDNN cap of Zen 5 hosts (docs/PLATFORMS.md)
     // and the allocator settings the launcher gives it.
