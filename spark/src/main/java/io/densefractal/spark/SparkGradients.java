@@ -98,7 +98,11 @@ final class SparkGradients implements GradientSource {
         spec.workers(),
         spec.threads(),
         sc.master(),
-        spec.takeTurns() ? " (workers of one JVM take turns: random draws in the forward)" : "");
+        !spec.takeTurns()
+            ? ""
+            : context.config().memoryEfficient()
+                ? " (workers of one JVM take turns: memory-efficient steps)"
+                : " (workers of one JVM take turns: the forward draws random numbers)");
   }
 
   /** The id executors know this run's replicas by. */
