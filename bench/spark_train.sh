@@ -3,16 +3,19 @@
 # recipe, global batch and seeds.
 #
 #   bench/spark_train.sh speed    [LIMIT=1280]
-#   bench/spark_train.sh accuracy [SEEDS="1 2"] [LIMIT=0: all 60,000]  (test: 2,000 images)
-#   (WORK=/tmp/densefractal-spark-train in the environment: where runs and the cluster go)
+#   bench/spark_train.sh accuracy [SEEDS="0 1"] [LIMIT=0: all 60,000]  (test: all 10,000 images)
+#   (WORK=/tmp/densefractal-spark-train in the environment: where runs and the cluster go;
+#    CLUSTER=0 leaves out speed's standalone-cluster row)
 #
 # speed: resnet20_cifar, Fashion-MNIST (first LIMIT training images, one epoch, batch 128; 500 test images):
-#   `train` (one process, 2 threads); `spark train` embedded with 1 worker x 2 threads; `spark
-#   train` on a standalone cluster of 2 workers x 1 core (bench/spark-cluster.sh), 2 workers x 1
-#   thread. Prints each run's epoch time and `spark train`'s per-step breakdown.
-# accuracy: Fashion-MNIST (the first LIMIT training images, or all), one epoch, a 2,000-image test subset,
-#   for each seed: `train` and `spark train` with 2 workers x 1 thread on the cluster (everything at
-#   the lowest priority); prints each run's test accuracy.
+#   `train` (one process, 2 threads); `spark train` embedded (local[2]) with 1 worker x 2 threads
+#   and with 2 workers x 1 thread; `spark train` on a standalone cluster of 2 workers x 1 core
+#   (bench/spark-cluster.sh), 2 workers x 1 thread. Prints each run's epoch time and `spark
+#   train`'s per-step breakdown.
+# accuracy: Fashion-MNIST (the first LIMIT training images, or all), one epoch, the whole test split,
+#   for each seed: `spark train` with 2 workers x 1 thread embedded (local[2]), then `train` (one
+#   process, 2 threads; everything at the lowest priority); prints each run's test accuracy. A run
+#   whose directory holds a finished epoch is not run again.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode="${1:?usage: bench/spark_train.sh speed|accuracy [...]}"
@@ -36,30 +39,34 @@ report() { # label, output file
 case "$mode" in
   speed)
     limit="${2:-1280}"
-    cluster
     "$df" train "${common[@]}" --limit-train "$limit" --limit-test 500 --seed 1 --out "$work/s-train" \
       >"$work/s-train.out" 2>&1
     report "train (1 process x 2 threads)" "$work/s-train.out"
     "$df" spark train "${common[@]}" --limit-train "$limit" --limit-test 500 --seed 1 --out "$work/s-local1" \
       --workers 1 --threads-per-worker 2 --master 'local[2]' >"$work/s-local1.out" 2>&1
     report "spark local: 1 worker x 2 threads" "$work/s-local1.out"
+    "$df" spark train "${common[@]}" --limit-train "$limit" --limit-test 500 --seed 1 --out "$work/s-local2" \
+      --workers 2 --threads-per-worker 1 --master 'local[2]' >"$work/s-local2.out" 2>&1
+    report "spark local: 2 workers x 1 thread" "$work/s-local2.out"
+    [[ "${CLUSTER:-1}" == 0 ]] && exit 0
+    cluster
     "$df" spark train "${common[@]}" --limit-train "$limit" --limit-test 500 --seed 1 --out "$work/s-cluster2" \
       --workers 2 --threads-per-worker 1 --master "$master" --conf spark.executor.memory=1500m \
       >"$work/s-cluster2.out" 2>&1
     report "spark cluster: 2 workers x 1 thread" "$work/s-cluster2.out"
     ;;
   accuracy)
-    seeds="${2:-1 2}"
-    limit=(--limit-train "${3:-0}" --limit-test 2000)
-    cluster nice
+    seeds="${2:-0 1}"
+    limit=(--limit-train "${3:-0}" --limit-test 0)
+    done_() { [[ -f "$1/metrics.csv" && $(wc -l <"$1/metrics.csv") -ge 2 ]]; }
     for seed in $seeds; do
-      nice -n 19 "$df" train "${common[@]}" "${limit[@]}" --seed "$seed" \
-        --out "$work/a-train-$seed" >"$work/a-train-$seed.out" 2>&1
-      echo "seed $seed train:       $(tail -1 "$work/a-train-$seed.out")"
-      nice -n 19 "$df" spark train "${common[@]}" "${limit[@]}" --seed "$seed" \
-        --out "$work/a-spark-$seed" --workers 2 --threads-per-worker 1 --master "$master" \
-        --conf spark.executor.memory=1500m >"$work/a-spark-$seed.out" 2>&1
+      done_ "$work/a-spark-$seed" || nice -n 19 "$df" spark train "${common[@]}" "${limit[@]}" \
+        --seed "$seed" --out "$work/a-spark-$seed" --workers 2 --threads-per-worker 1 \
+        --master 'local[2]' >"$work/a-spark-$seed.out" 2>&1
       echo "seed $seed spark train: $(tail -1 "$work/a-spark-$seed.out")"
+      done_ "$work/a-train-$seed" || nice -n 19 "$df" train "${common[@]}" "${limit[@]}" \
+        --seed "$seed" --out "$work/a-train-$seed" >"$work/a-train-$seed.out" 2>&1
+      echo "seed $seed train:       $(tail -1 "$work/a-train-$seed.out")"
     done
     ;;
   *) echo "usage: bench/spark_train.sh speed|accuracy" >&2; exit 2 ;;

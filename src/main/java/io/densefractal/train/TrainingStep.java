@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.densefractal.recompute.RecomputingBackward;
 import io.densefractal.recompute.SegmentedNetwork;
@@ -56,7 +55,8 @@ public final class TrainingStep {
     }
     // Dropout and drop-path draw from the engine's generator: seed it per step.
     Engine.getInstance().setRandomSeed((int) stepSeed);
-    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+    // Recorded on this thread only: replicas of one process may step side by side.
+    try (ThreadGradientRecording collector = ThreadGradientRecording.open()) {
       NDArray logits = block.forward(ps, new NDList(x), true).singletonOrThrow();
       NDArray l = loss.apply(logits);
       float value = l.getFloat();

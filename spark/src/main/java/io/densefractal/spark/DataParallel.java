@@ -2,8 +2,8 @@ package io.densefractal.spark;
 
 /**
  * How a run is spread over Spark: {@code workers} replicas, each computing its share of every
- * global batch with {@code threads} intra-op threads (0: the cores of the embedded master, whose
- * workers step in turn, or {@code spark.task.cpus} on a cluster).
+ * global batch with {@code threads} intra-op threads (0: the embedded master's cores shared among
+ * its workers, or {@code spark.task.cpus} on a cluster).
  *
  * @param workers data-parallel workers (Spark tasks per step), at least 1
  * @param threads intra-op threads per worker, or 0 for the default

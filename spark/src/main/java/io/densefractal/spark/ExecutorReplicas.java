@@ -22,11 +22,12 @@ final class ExecutorReplicas {
   private static final Map<String, RunData> DATA = new ConcurrentHashMap<>();
 
   /**
-   * Held by a worker's step. DJL allows one gradient collector per process, and libtorch steps of
-   * two replicas on two threads of one process corrupted its heap in a trial here: workers sharing
-   * a JVM (embedded {@code local[N]}) take turns. On a cluster each executor runs its own worker.
+   * Held by a worker's step when the run's workers take turns ({@link WorkerSpec#takeTurns}):
+   * libtorch has one random generator per process, and the memory-efficient step opens DJL's
+   * one-per-process gradient collector. Other steps run side by side, each replica on its own
+   * task thread recording its own autograd graph.
    */
-  static final ReentrantLock ENGINE = new ReentrantLock();
+  static final ReentrantLock TURNS = new ReentrantLock();
 
   private ExecutorReplicas() {}
 

@@ -49,19 +49,40 @@ final class SparkGradients implements GradientSource {
     this.sc = sc;
     this.context = context;
     this.times = times;
+    this.flat = new FlatParameters(context.block());
+    boolean takeTurns =
+        context.config().memoryEfficient()
+            || RandomForward.draws(
+                context.block(),
+                context.parameters(),
+                context.root(),
+                context.data().oneImage(),
+                flat);
     this.spec =
         new WorkerSpec(
             UUID.randomUUID().toString(),
             WorkerSpec.toJson(context.config()),
             factory,
             workers,
-            threads,
+            threads > 0 ? threads : defaultThreads(sc, workers, takeTurns),
+            takeTurns,
             faults);
-    this.flat = new FlatParameters(context.block());
     flat.materializeGradients(context.root());
     List<Integer> list = IntStream.range(0, workers).boxed().toList();
     this.ranks = sc.parallelize(list, workers).persist(StorageLevel.MEMORY_ONLY());
     ranks.count(); // places the partitions: later steps prefer the executors that hold them
+  }
+
+  /**
+   * Embedded: the master's cores shared among the workers that step side by side, all of them for
+   * workers that take turns; a cluster: the cores each task is given.
+   */
+  static int defaultThreads(JavaSparkContext sc, int workers, boolean takeTurns) {
+    if (sc.master().startsWith("local")) {
+      int cores = Math.max(1, sc.defaultParallelism());
+      return takeTurns ? cores : Math.max(1, cores / Math.min(workers, cores));
+    }
+    return Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
   }
 
   @Override
@@ -73,10 +94,15 @@ final class SparkGradients implements GradientSource {
   public String describe() {
     return String.format(
         Locale.ROOT,
-        "; data-parallel: %d workers x %d thread(s) on %s",
+        "; data-parallel: %d workers x %d thread(s) on %s%s",
         spec.workers(),
         spec.threads(),
-        sc.master());
+        sc.master(),
+        !spec.takeTurns()
+            ? ""
+            : context.config().memoryEfficient()
+                ? " (workers of one JVM take turns: memory-efficient steps)"
+                : " (workers of one JVM take turns: the forward draws random numbers)");
   }
 
   /** The id executors know this run's replicas by. */
@@ -145,6 +171,7 @@ final class SparkGradients implements GradientSource {
           "step " + version + ": " + results.size() + " of " + spec.workers() + " workers answered");
     }
     long slowest = 0;
+    long computeSum = 0;
     boolean retried = false;
     for (WorkerResult r : results) {
       if (r.weightsChecksum() != payload.checksum()) {
@@ -161,6 +188,7 @@ final class SparkGradients implements GradientSource {
       }
       times.verified(r.rank(), r.executor());
       slowest = Math.max(slowest, r.computeNanos());
+      computeSum += r.computeNanos();
       retried |= r.attempt() > 0;
     }
     if (retried) {
@@ -195,6 +223,7 @@ final class SparkGradients implements GradientSource {
         t1 - t0,
         t2 - t1,
         slowest,
+        computeSum,
         t3 - t2,
         4L * values.length,
         4L * (mean.length + flat.bufferSize() / spec.workers()));

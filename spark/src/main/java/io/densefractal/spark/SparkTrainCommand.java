@@ -41,8 +41,8 @@ final class SparkTrainCommand implements Callable<Integer> {
   @Option(
       names = "--threads-per-worker",
       description =
-          "Intra-op threads of each worker (default: embedded, every core, as the workers of"
-              + " one JVM step in turn; on a cluster, spark.task.cpus).")
+          "Intra-op threads of each worker (default: embedded, the master's cores shared among"
+              + " the workers, which step side by side; on a cluster, spark.task.cpus).")
   int threads;
 
   @Option(

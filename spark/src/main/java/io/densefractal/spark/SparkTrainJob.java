@@ -64,7 +64,6 @@ public final class SparkTrainJob {
   private static Trainer trainer(
       SparkSession spark, DataParallel parallel, PrintStream out, boolean terminal, StepTimes t) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    int threads = parallel.threads() > 0 ? parallel.threads() : defaultThreads(sc, parallel);
     return new Trainer(
         out,
         terminal,
@@ -74,19 +73,8 @@ public final class SparkTrainJob {
                 context,
                 parallel.factory(),
                 parallel.workers(),
-                threads,
+                parallel.threads(),
                 parallel.faults(),
                 t));
-  }
-
-  /**
-   * Embedded: all the master's cores (the workers of one JVM step in turn, see {@link
-   * ExecutorReplicas#ENGINE}); a cluster: the cores each task is given.
-   */
-  static int defaultThreads(JavaSparkContext sc, DataParallel parallel) {
-    if (sc.master().startsWith("local")) {
-      return Math.max(1, sc.defaultParallelism());
-    }
-    return Math.max(1, sc.getConf().getInt("spark.task.cpus", 1));
   }
 }

@@ -17,6 +17,7 @@ public final class StepTimes {
   private long prepareNanos;
   private long jobNanos;
   private long slowestComputeNanos;
+  private long workersComputeNanos;
   private long reduceNanos;
   private long bytesOutPerWorker;
   private long bytesBackPerWorker;
@@ -25,11 +26,18 @@ public final class StepTimes {
   private final Map<Integer, Set<String>> executorsByRank = new TreeMap<>();
 
   synchronized void add(
-      long prepare, long job, long slowestCompute, long reduce, long bytesOut, long bytesBack) {
+      long prepare,
+      long job,
+      long slowestCompute,
+      long workersCompute,
+      long reduce,
+      long bytesOut,
+      long bytesBack) {
     steps++;
     prepareNanos += prepare;
     jobNanos += job;
     slowestComputeNanos += slowestCompute;
+    workersComputeNanos += workersCompute;
     reduceNanos += reduce;
     bytesOutPerWorker = bytesOut;
     bytesBackPerWorker = bytesBack;
@@ -74,6 +82,15 @@ public final class StepTimes {
     return steps == 0 ? 0 : slowestComputeNanos / 1e6 / steps;
   }
 
+  /**
+   * The workers' compute summed over workers, divided by the Spark jobs' time: how many workers
+   * computed at once on average. Above 1 only when workers ran side by side; workers taking turns
+   * stay below 1 (the job also schedules and moves bytes).
+   */
+  public synchronized double concurrency() {
+    return jobNanos == 0 ? 0 : (double) workersComputeNanos / jobNanos;
+  }
+
   /** Mean milliseconds per step spent outside the workers' compute: the cost of distribution. */
   public synchronized double communicationMillis() {
     return stepMillis() - computeMillis();
@@ -98,7 +115,7 @@ public final class StepTimes {
         Locale.ROOT,
         "%d steps, %.1f ms per step: slowest worker %.1f ms, distribution %.1f ms (driver"
             + " broadcast %.1f, Spark job beyond compute %.1f, averaging %.1f); per worker and"
-            + " step %.2f MB weights out, %.2f MB gradients back%s",
+            + " step %.2f MB weights out, %.2f MB gradients back; workers computing at once %.2f%s",
         steps,
         stepMillis(),
         computeMillis(),
@@ -108,6 +125,7 @@ public final class StepTimes {
         steps == 0 ? 0 : reduceNanos / 1e6 / steps,
         bytesOutPerWorker / 1e6,
         bytesBackPerWorker / 1e6,
+        concurrency(),
         retriedSteps == 0 ? "" : "; " + retriedSteps + " step(s) had a task rerun");
   }
 }

@@ -13,6 +13,8 @@ import java.io.Serializable;
  * @param factory builds the replica's network
  * @param workers how many workers share each global batch
  * @param threads intra-op threads of each worker's step
+ * @param takeTurns workers sharing a JVM step one after another (their network draws random
+ *     numbers, or trains memory-efficiently), else side by side
  * @param faults injected faults (tests), or {@link WorkerFaults#NONE}
  */
 record WorkerSpec(
@@ -21,6 +23,7 @@ record WorkerSpec(
     ModelFactory factory,
     int workers,
     int threads,
+    boolean takeTurns,
     WorkerFaults faults)
     implements Serializable {
   private static final Gson GSON = new Gson();

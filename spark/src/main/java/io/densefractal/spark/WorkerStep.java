@@ -64,10 +64,13 @@ final class WorkerStep implements FlatMapFunction<Iterator<Integer>, WorkerResul
   @Override
   public Iterator<WorkerResult> call(Iterator<Integer> ranks) {
     int rank = TaskContext.getPartitionId();
-    long t0 = System.nanoTime();
-    // One libtorch per process: workers sharing a JVM (embedded local[N]) step in turn; on a
-    // cluster each executor runs its own worker.
-    ExecutorReplicas.ENGINE.lock();
+    // Workers sharing a JVM (embedded local[N]) step side by side, each on its task's thread with
+    // its own replica, unless their draws from the one generator would interleave.
+    boolean turn = spec.takeTurns();
+    if (turn) {
+      ExecutorReplicas.TURNS.lock();
+    }
+    long t0 = System.nanoTime(); // the worker's own work, not the wait for its turn
     try {
       Replica replica = ExecutorReplicas.get(spec, rank);
       WorkerResult result = step(replica, rank, t0);
@@ -79,7 +82,9 @@ final class WorkerStep implements FlatMapFunction<Iterator<Integer>, WorkerResul
       ExecutorReplicas.evict(spec, rank);
       throw e;
     } finally {
-      ExecutorReplicas.ENGINE.unlock();
+      if (turn) {
+        ExecutorReplicas.TURNS.unlock();
+      }
     }
   }
 

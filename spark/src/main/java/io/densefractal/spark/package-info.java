@@ -14,7 +14,8 @@
  * all-reduce's 2(N−1)/N × with no hub: chosen because at the sizes measured here the cost is
  * scheduling, not bytes, and because replicas that take the driver's weights every step, checked
  * by checksum, cannot disagree — a lost executor is only a task to rerun (docs/BENCHMARKS.md has the
- * measurements and the scaling model). Workers sharing a JVM (embedded {@code local[N]}) step in
- * turn: one libtorch per process.
+ * measurements and the scaling model). Workers sharing a JVM (embedded {@code local[N]}) step side
+ * by side, each with its share of the cores, unless the forward draws random numbers (one
+ * generator per process): then they take turns.
  */
 package io.densefractal.spark;

@@ -13,6 +13,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Blocks;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import io.densefractal.data.Batch;
@@ -106,7 +107,7 @@ class SparkTrainTest {
             new PrintWriter(err));
     assertThat(code).as(err.toString()).isZero();
     assertThat(out.toString())
-        .contains("data-parallel: 2 workers x 2 thread(s) on local[2]")
+        .contains("data-parallel: 2 workers x 1 thread(s) on local[2]")
         .contains("data-parallel: 6 steps")
         .contains("test accuracy:");
     for (String f :
@@ -198,6 +199,65 @@ class SparkTrainTest {
     }
   }
 
+  /**
+   * Embedded workers compute side by side, each with its share of the cores: their compute, summed,
+   * exceeds the Spark jobs' time only when they overlap (workers taking turns stay below 1).
+   */
+  @Test
+  void workersOfOneJvmComputeSideBySide() {
+    TrainConfig config =
+        TrainConfig.builder("resnet20_cifar", "demo", sgd(64, 1)).limitTrain(192).seed(4).build();
+    StepTimes times = new StepTimes();
+    train(config, ModelFactory.zoo(), order(192, 192), 3, 2, times);
+    assertThat(times.steps()).isEqualTo(3);
+    assertThat(times.concurrency()).as(times.toString()).isGreaterThan(1.2);
+  }
+
+  /**
+   * A network whose forward draws random numbers (dropout) takes turns in one JVM: libtorch's one
+   * generator would interleave the workers' draws. So a run repeats exactly.
+   */
+  @Test
+  void workersOfARandomNetworkTakeTurnsAndRepeatExactly() {
+    TrainConfig config =
+        TrainConfig.builder("resnet20_cifar", "demo", sgd(32, 1)).limitTrain(96).seed(6).build();
+    ModelFactory dropout = SparkTrainTest::withDropout;
+    int[] order = order(96, 96);
+    StepTimes times = new StepTimes();
+    Map<String, float[]> first = train(config, dropout, order, 3, 2, times);
+    assertThat(times.concurrency()).as(times.toString()).isLessThan(1);
+    Map<String, float[]> second = train(config, dropout, order, 3, 2, new StepTimes());
+    assertClose(second, first, 1e-12);
+  }
+
+  /** The probe tells networks that draw from those that do not, and leaves the buffers as found. */
+  @Test
+  void randomForwardFindsDropoutAndKeepsBatchNormBuffers() {
+    TrainConfig config =
+        TrainConfig.builder("resnet20_cifar", "demo", sgd(32, 1)).limitTrain(32).seed(6).build();
+    RunData data = RunData.open(config);
+    Map<ModelFactory, Boolean> expected =
+        Map.of(ModelFactory.zoo(), false, SparkTrainTest::withDropout, true);
+    expected.forEach(
+        (factory, draws) -> {
+          try (NDManager root = NDManager.newBaseManager()) {
+            Block block = initialized(config, factory, data, root);
+            FlatParameters flat = new FlatParameters(block);
+            float[] before = flat.values();
+            ParameterStore ps = new ParameterStore(root, false);
+            assertThat(RandomForward.draws(block, ps, root, data.oneImage(), flat))
+                .isEqualTo(draws);
+            assertThat(flat.values()).containsExactly(before);
+          }
+        });
+  }
+
+  private static Block withDropout(TrainConfig c, ModelOptions o) {
+    return new NamedSequential()
+        .add("body", batchNormFree(o))
+        .add("drop", Dropout.builder().optRate(0.5f).build());
+  }
+
   @Test
   void aNanOnOneWorkerStopsTheRunKeepingTheLastCheckpoint(@TempDir Path dir) {
     TrainConfig config =
@@ -250,6 +310,16 @@ class SparkTrainTest {
    */
   private static Map<String, float[]> train(
       TrainConfig config, ModelFactory factory, int[] order, int steps, int workers) {
+    return train(config, factory, order, steps, workers, new StepTimes());
+  }
+
+  private static Map<String, float[]> train(
+      TrainConfig config,
+      ModelFactory factory,
+      int[] order,
+      int steps,
+      int workers,
+      StepTimes times) {
     RunData data = RunData.open(config);
     Recipe r = config.recipe();
     try (NDManager root = NDManager.newBaseManager()) {
@@ -270,7 +340,7 @@ class SparkTrainTest {
           GradientSource.Context ctx = new GradientSource.Context(config, data, block, ps, root);
           try (SparkGradients g =
                   new SparkGradients(
-                      sc(), ctx, factory, workers, 1, WorkerFaults.NONE, new StepTimes());
+                      sc(), ctx, factory, workers, 1, WorkerFaults.NONE, times);
               GradientSource.Pass pass = g.pass(0, order, r.batchSize(), AUGMENTATION)) {
             for (int s = 0; s < steps; s++) {
               GradientSource.Step step = pass.next(0);
