@@ -5,35 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ConfusionChartTest {
   @TempDir Path dir;
-
-  private static BufferedImage png(Path file) throws IOException {
-    assertThat(file).isRegularFile();
-    BufferedImage image = ImageIO.read(file.toFile());
-    assertThat(image).as("a readable PNG at %s", file).isNotNull();
-    return image;
-  }
-
-  private static void assertSize(BufferedImage image, int width, int height) {
-    assertThat(image.getWidth()).isEqualTo(width);
-    assertThat(image.getHeight()).isEqualTo(height);
-  }
-
-  private void assertNoTempFiles(Path where) throws IOException {
-    try (Stream<Path> files = Files.list(where)) {
-      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
-    }
-  }
 
   @Test
   void ofTenClassesIsAPngWithCounts() throws IOException {
@@ -58,9 +37,9 @@ class ConfusionChartTest {
     Path file = dir.resolve("eval/confusion.png");
     ConfusionChart.write(file, m, classes);
 
-    BufferedImage image = png(file);
-    assertSize(image, 900, 800);
-    assertNoTempFiles(file.getParent());
+    BufferedImage image = Pngs.read(file);
+    Pngs.assertSize(image, 900, 800);
+    Pngs.assertNoTempFiles(file.getParent());
   }
 
   @Test
@@ -73,15 +52,15 @@ class ConfusionChartTest {
     }
     List<String> classes = IntStream.range(0, n).mapToObj(i -> "c" + i).toList();
     ConfusionChart.write(dir.resolve("big.png"), m, classes);
-    assertSize(png(dir.resolve("big.png")), 2220, 2120);
+    Pngs.assertSize(Pngs.read(dir.resolve("big.png")), 2220, 2120);
   }
 
   @Test
   void ofAllZerosAndOneClassRender() throws IOException {
     ConfusionChart.write(dir.resolve("zeros.png"), new long[3][3], List.of("a", "b", "c"));
     ConfusionChart.write(dir.resolve("one.png"), new long[][] {{7}}, List.of("only"));
-    png(dir.resolve("zeros.png"));
-    png(dir.resolve("one.png"));
+    Pngs.read(dir.resolve("zeros.png"));
+    Pngs.read(dir.resolve("one.png"));
   }
 
   @Test

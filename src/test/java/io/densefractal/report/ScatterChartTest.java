@@ -10,24 +10,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ScatterChartTest {
   @TempDir Path dir;
-
-  private static BufferedImage png(Path file) throws IOException {
-    assertThat(file).isRegularFile();
-    BufferedImage image = ImageIO.read(file.toFile());
-    assertThat(image).as("a readable PNG at %s", file).isNotNull();
-    return image;
-  }
-
-  private static void assertSize(BufferedImage image, int width, int height) {
-    assertThat(image.getWidth()).isEqualTo(width);
-    assertThat(image.getHeight()).isEqualTo(height);
-  }
 
   private static List<Point> points(String... labels) {
     List<Point> points = new ArrayList<>();
@@ -52,9 +39,9 @@ class ScatterChartTest {
       ScatterChart.write(
           without, "Accuracy vs parameters", "parameters", "accuracy (%)", unlabelled, logX);
 
-      BufferedImage a = png(with);
-      BufferedImage b = png(without);
-      assertSize(a, 800, 600);
+      BufferedImage a = Pngs.read(with);
+      BufferedImage b = Pngs.read(without);
+      Pngs.assertSize(a, 800, 600);
       // The only difference between the two charts is the labels: they must show in pixels.
       assertThat(differingPixels(a, b))
           .as("pixels changed by labels, logX=%s", logX)
@@ -67,7 +54,7 @@ class ScatterChartTest {
     List<Point> points = new ArrayList<>(points("a", "b", "c", "d", "e"));
     points.add(new Point("ResNet", "not measured", Double.NaN, 90));
     ScatterChart.write(dir.resolve("nan.png"), "t", "x", "y", points, true);
-    png(dir.resolve("nan.png"));
+    Pngs.read(dir.resolve("nan.png"));
 
     points.add(new Point("ResNet", "free model", 0, 90));
     assertThatThrownBy(
@@ -75,7 +62,7 @@ class ScatterChartTest {
         .isInstanceOf(DenseFractalException.class)
         .hasMessageContaining("free model");
     ScatterChart.write(dir.resolve("zero-linear.png"), "t", "x", "y", points, false);
-    png(dir.resolve("zero-linear.png"));
+    Pngs.read(dir.resolve("zero-linear.png"));
   }
 
   @Test
@@ -83,8 +70,8 @@ class ScatterChartTest {
     ScatterChart.write(dir.resolve("none.png"), "t", "x", "y", List.of(), false);
     ScatterChart.write(
         dir.resolve("one.png"), "t", "x", "y", List.of(new Point("s", "p", 5, 5)), true);
-    png(dir.resolve("none.png"));
-    png(dir.resolve("one.png"));
+    Pngs.read(dir.resolve("none.png"));
+    Pngs.read(dir.resolve("one.png"));
   }
 
   private static long differingPixels(BufferedImage a, BufferedImage b) {

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.densefractal.DenseFractalException;
 import io.densefractal.report.LineChart;
+import io.densefractal.report.Pngs;
 import io.densefractal.report.Series;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,25 +14,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class TrainingCurvesTest {
   @TempDir Path dir;
-
-  private static BufferedImage png(Path file) throws IOException {
-    assertThat(file).isRegularFile();
-    BufferedImage image = ImageIO.read(file.toFile());
-    assertThat(image).as("a readable PNG at %s", file).isNotNull();
-    return image;
-  }
-
-  private static void assertSize(BufferedImage image, int width, int height) {
-    assertThat(image.getWidth()).isEqualTo(width);
-    assertThat(image.getHeight()).isEqualTo(height);
-  }
 
   /** Test results every {@code evalEvery} epochs, NaN in between; top-5 never when 0. */
   private static List<EpochMetrics> history(int epochs, int evalEvery, boolean top5) {
@@ -55,20 +41,14 @@ class TrainingCurvesTest {
     return h;
   }
 
-  private void assertNoTempFiles(Path where) throws IOException {
-    try (Stream<Path> files = Files.list(where)) {
-      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".tmp"));
-    }
-  }
-
   @Test
   void curvesWriteLossAndAccuracyPngs() throws IOException {
     Path run = dir.resolve("runs/a");
     TrainingCurves.write(run, history(30, 1, true), List.of());
 
-    assertSize(png(run.resolve("loss.png")), 800, 600);
-    assertSize(png(run.resolve("accuracy.png")), 800, 600);
-    assertNoTempFiles(run);
+    Pngs.assertSize(Pngs.read(run.resolve("loss.png")), 800, 600);
+    Pngs.assertSize(Pngs.read(run.resolve("accuracy.png")), 800, 600);
+    Pngs.assertNoTempFiles(run);
   }
 
   @Test
@@ -81,7 +61,7 @@ class TrainingCurvesTest {
     byte[] withSteps = Files.readAllBytes(dir.resolve("loss.png"));
     TrainingCurves.write(dir, history(1, 1, false), List.of());
     assertThat(Files.readAllBytes(dir.resolve("loss.png"))).isNotEqualTo(withSteps);
-    assertSize(png(dir.resolve("accuracy.png")), 800, 600);
+    Pngs.assertSize(Pngs.read(dir.resolve("accuracy.png")), 800, 600);
 
     Path overlaid = dir.resolve("compare/training_loss.png");
     LineChart.write(
@@ -92,7 +72,7 @@ class TrainingCurvesTest {
         LineChart.Legend.TOP_RIGHT,
         List.of(
             TrainingCurves.trainingLoss("a", steps), TrainingCurves.trainingLoss("b", List.of())));
-    assertSize(png(overlaid), 800, 600);
+    Pngs.assertSize(Pngs.read(overlaid), 800, 600);
   }
 
   @Test
@@ -100,16 +80,16 @@ class TrainingCurvesTest {
     TrainingCurves.write(dir.resolve("some"), history(12, 3, false), List.of());
     TrainingCurves.write(dir.resolve("none"), history(5, 0, false), List.of());
 
-    assertSize(png(dir.resolve("some/accuracy.png")), 800, 600);
-    assertSize(png(dir.resolve("none/loss.png")), 800, 600);
-    assertSize(png(dir.resolve("none/accuracy.png")), 800, 600);
+    Pngs.assertSize(Pngs.read(dir.resolve("some/accuracy.png")), 800, 600);
+    Pngs.assertSize(Pngs.read(dir.resolve("none/loss.png")), 800, 600);
+    Pngs.assertSize(Pngs.read(dir.resolve("none/accuracy.png")), 800, 600);
   }
 
   @Test
   void curvesOfEmptyHistoryStillWriteCharts() throws IOException {
     TrainingCurves.write(dir, List.of(), List.of());
-    assertSize(png(dir.resolve("loss.png")), 800, 600);
-    assertSize(png(dir.resolve("accuracy.png")), 800, 600);
+    Pngs.assertSize(Pngs.read(dir.resolve("loss.png")), 800, 600);
+    Pngs.assertSize(Pngs.read(dir.resolve("accuracy.png")), 800, 600);
   }
 
   @Test
@@ -118,7 +98,7 @@ class TrainingCurvesTest {
     byte[] first = Files.readAllBytes(dir.resolve("loss.png"));
     TrainingCurves.write(dir, history(20, 1, false), List.of());
     assertThat(Files.readAllBytes(dir.resolve("loss.png"))).isNotEqualTo(first);
-    assertNoTempFiles(dir);
+    Pngs.assertNoTempFiles(dir);
   }
 
   @Test
@@ -134,7 +114,7 @@ class TrainingCurvesTest {
             .toList();
     LineChart.write(
         file, "Test accuracy", "epoch", "accuracy (%)", LineChart.Legend.BOTTOM_RIGHT, series);
-    assertSize(png(file), 800, 600);
+    Pngs.assertSize(Pngs.read(file), 800, 600);
     assertThat(series.get(1).y())
         .containsExactly(
             history(20, 2, false).stream().mapToDouble(m -> m.testAccuracy() * 100).toArray());
