@@ -7,9 +7,9 @@ import io.densefractal.engine.Classifiers;
 import io.densefractal.files.OutputPaths;
 import io.densefractal.inference.Engine;
 import io.densefractal.onnx.OnnxClassifier;
+import io.densefractal.report.ConfusionChart;
 import io.densefractal.train.EvalResult;
 import io.densefractal.train.Evaluator;
-import io.densefractal.train.Plots;
 import io.densefractal.train.TrainedRun;
 import io.densefractal.train.Trainer;
 import java.io.PrintWriter;
@@ -183,7 +183,7 @@ final class EvalCommand implements Callable<Integer> {
     for (int c = 0; c < perClass.length; c++) {
       out.printf(Locale.ROOT, "  %-20s %6.2f %%%n", r.classes().get(c), 100 * perClass[c]);
     }
-    Plots.confusion(png, r.confusion(), r.classes());
+    ConfusionChart.write(png, r.confusion(), r.classes());
     out.printf(Locale.ROOT, "confusion matrix: %s%n", png);
     out.printf(Locale.ROOT, "loss: %.4f%n", r.loss());
     out.printf(Locale.ROOT, "top-5 accuracy: %.2f %%%n", 100 * r.top5());

@@ -1,9 +1,11 @@
 package io.densefractal.compare;
 
 import io.densefractal.files.AtomicFiles;
+import io.densefractal.report.LineChart;
+import io.densefractal.report.ScatterChart;
 import io.densefractal.train.EpochMetrics;
-import io.densefractal.train.Plots;
 import io.densefractal.train.StepPoint;
+import io.densefractal.train.TrainingCurves;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,45 +34,61 @@ public final class ComparisonReport {
       Map<String, List<StepPoint>> steps) {
     write(dir.resolve(MARKDOWN), markdown(rows));
     write(dir.resolve(CSV), csv(rows));
-    List<Plots.ScatterPoint> macs = new ArrayList<>();
-    List<Plots.ScatterPoint> latency = new ArrayList<>();
-    List<Plots.ScatterPoint> memory = new ArrayList<>();
+    List<ScatterChart.Point> macs = new ArrayList<>();
+    List<ScatterChart.Point> latency = new ArrayList<>();
+    List<ScatterChart.Point> memory = new ArrayList<>();
     for (ComparisonRow r : rows) {
       double acc = 100 * r.testAccuracy();
-      macs.add(new Plots.ScatterPoint(r.model(), r.label(), r.macs() / 1e6, acc));
-      latency.add(new Plots.ScatterPoint(r.model(), r.label(), r.latency1Ms(), acc));
+      macs.add(new ScatterChart.Point(r.model(), r.label(), r.macs() / 1e6, acc));
+      latency.add(new ScatterChart.Point(r.model(), r.label(), r.latency1Ms(), acc));
       if (!Double.isNaN(r.trainPeakMb())) {
-        memory.add(new Plots.ScatterPoint(r.model(), r.label(), r.trainPeakMb(), acc));
+        memory.add(new ScatterChart.Point(r.model(), r.label(), r.trainPeakMb(), acc));
       }
       if (!Double.isNaN(r.trainPeakMemoryEfficientMb())) {
         memory.add(
-            new Plots.ScatterPoint(
+            new ScatterChart.Point(
                 r.model(), r.label() + " (memory-efficient)", r.trainPeakMemoryEfficientMb(), acc));
       }
     }
-    Plots.scatter(
+    ScatterChart.write(
         dir.resolve(PLOTS.get(0)),
         "Test accuracy vs compute",
         "MMACs per image",
         "test accuracy %",
         macs,
         true);
-    Plots.scatter(
+    ScatterChart.write(
         dir.resolve(PLOTS.get(1)),
         "Test accuracy vs inference latency (batch 1)",
         "latency, ms",
         "test accuracy %",
         latency,
         true);
-    Plots.scatter(
+    ScatterChart.write(
         dir.resolve(PLOTS.get(2)),
         "Test accuracy vs peak training memory",
         "peak RSS of a training step, MB",
         "test accuracy %",
         memory,
         false);
-    Plots.overlaidCurves(dir.resolve(PLOTS.get(3)), "Test accuracy per epoch", histories);
-    Plots.overlaidTrainingLoss(dir.resolve(PLOTS.get(4)), "Training loss", steps);
+    LineChart.write(
+        dir.resolve(PLOTS.get(3)),
+        "Test accuracy per epoch",
+        "epoch",
+        "test accuracy (%)",
+        LineChart.Legend.BOTTOM_RIGHT,
+        histories.entrySet().stream()
+            .map(run -> TrainingCurves.testAccuracy(run.getKey(), run.getValue()))
+            .toList());
+    LineChart.write(
+        dir.resolve(PLOTS.get(4)),
+        "Training loss",
+        "epoch",
+        "training loss",
+        LineChart.Legend.TOP_RIGHT,
+        steps.entrySet().stream()
+            .map(run -> TrainingCurves.trainingLoss(run.getKey(), run.getValue()))
+            .toList());
   }
 
   public static String markdown(List<ComparisonRow> rows) {

@@ -12,8 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.IChart;
 import org.knowm.xchart.style.AxesChartStyler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** What every chart shares: headless AWT, one look, and atomic PNG files. */
 public final class Charts {
@@ -74,6 +77,15 @@ public final class Charts {
       return "0";
     }
     return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+  }
+
+  /** XChart cannot draw a chart without series: an empty one gets an empty plot and a note. */
+  static XYChart withPlaceholder(XYChart chart, boolean hasData) {
+    if (!hasData) {
+      XYSeries none = chart.addSeries("no data yet", new double[] {1}, new double[] {0});
+      none.setMarker(SeriesMarkers.NONE);
+    }
+    return chart;
   }
 
   /**

@@ -18,6 +18,7 @@ import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelSpec;
 import io.densefractal.models.ModelZoo;
 import io.densefractal.recompute.SegmentedNetwork;
+import io.densefractal.report.ConfusionChart;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.WeightFiles;
 import io.densefractal.weights.WeightsMetadata;
@@ -385,8 +386,8 @@ public final class Trainer {
       WeightFiles.write(weights, run.dir.resolve(BEST));
     }
     writeState(run.dir, state);
-    Plots.curves(run.dir, run.log.read(), run.steps.read());
-    Plots.confusion(run.dir.resolve("confusion.png"), eval.confusion(), classes);
+    TrainingCurves.write(run.dir, run.log.read(), run.steps.read());
+    ConfusionChart.write(run.dir.resolve("confusion.png"), eval.confusion(), classes);
     return state;
   }
 

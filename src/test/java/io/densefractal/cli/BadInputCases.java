@@ -290,6 +290,7 @@ final class BadInputCases {
       cases.add(new Case("run directory", "train --resume " + file[1], FAILURE, "", resume));
     }
     outputs(cases);
+    quantize(cases);
     runs(cases);
     memory(cases);
     picocli(cases);
@@ -362,6 +363,50 @@ final class BadInputCases {
       last.put("--confusion", f);
       cases.add(new Case("output path", "eval --last --confusion " + f, USAGE, "", args("eval", last)));
     }
+  }
+
+  /**
+   * int8 export: calibration data the model cannot read, too few images, a target that is not
+   * ONNX. Refused before any file is written, and an existing target is left as it was.
+   */
+  private static void quantize(List<Case> cases) {
+    Map<String, String> onnx = new LinkedHashMap<>();
+    onnx.put("--weights", "{pth}");
+    onnx.put("-m", "resnet20_cifar");
+    onnx.put("--data", "fashion-mnist");
+    onnx.put("--quantize", "int8");
+    String[][] bad = {
+      // --to, --calibration-data, --calibration-images, --calibration-method, message
+      {"{out}/q.onnx", "{imgs}", null, null, "3-channel images"},
+      {"{keep}", "{imgs}", null, null, "3-channel images"},
+      {"{keep}", "demo", "20000", null, "fewer than --calibration-images 20000"},
+      {"{out}/q.onnx", "demo", "0", null, "--calibration-images must be at least 1"},
+      {"{keep}", null, null, null, "needs --calibration-data"},
+      {"{keep}", "demo", null, "entropy", "--calibration-method"},
+    };
+    for (String[] b : bad) {
+      Map<String, String> m = new LinkedHashMap<>(onnx);
+      m.put("--to", b[0]);
+      String name = "export --quantize int8 --to " + b[0];
+      String[] flags = {"--calibration-data", "--calibration-images", "--calibration-method"};
+      for (int i = 0; i < flags.length; i++) {
+        if (b[i + 1] != null) {
+          m.put(flags[i], b[i + 1]);
+          name += " " + flags[i] + " " + b[i + 1];
+        }
+      }
+      cases.add(new Case("quantize", name, USAGE, b[4], args("export", m)));
+    }
+    Map<String, String> pth = base("export");
+    pth.put("--quantize", "int8");
+    pth.put("--calibration-data", "demo");
+    cases.add(
+        new Case(
+            "quantize",
+            "export --quantize int8 --to a .pth",
+            USAGE,
+            "--quantize is for ONNX export",
+            args("export", pth)));
   }
 
   /** Run directories: one process at a time, never over another run, never inside the data. */

@@ -115,6 +115,7 @@ class BadInputSuiteTest {
       }
     }
     Files.createDirectories(file("busy"));
+    Files.writeString(file("keep.onnx"), "an earlier export, kept by a refused one");
 
     Path run = file("run");
     CliTest.Result train =

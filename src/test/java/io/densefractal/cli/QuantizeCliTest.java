@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code export --quantize int8} end to end: the file runs under {@code infer} and {@code
- * predict} like any {@code .onnx}; bad calibration requests exit 2 with one line and write
- * nothing.
+ * {@code export --quantize int8} end to end: the file runs under {@code infer} and {@code predict}
+ * like any {@code .onnx}. Bad calibration requests are cases of the bad-input suite ({@link
+ * BadInputCases}).
  */
 class QuantizeCliTest {
   @TempDir Path dir;
@@ -83,49 +83,5 @@ class QuantizeCliTest {
     CliTest.Result predict = CliTest.run("predict", "--weights", to.toString(), png.toString());
     assertThat(predict.code()).as(predict.err()).isZero();
     assertThat(predict.out()).contains("shirt.png");
-  }
-
-  @Test
-  void badCalibrationRequestsExit2WithOneLineAndWriteNothing() throws Exception {
-    Path rgb = dir.resolve("rgb");
-    for (String c : new String[] {"a", "b"}) {
-      Files.createDirectories(rgb.resolve(c));
-      for (int i = 0; i < 5; i++) {
-        ImageIO.write(
-            new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB),
-            "png",
-            rgb.resolve(c).resolve(i + ".png").toFile());
-      }
-    }
-    Path keep = dir.resolve("keep.onnx");
-    Files.writeString(keep, "a good file");
-    Path fresh = dir.resolve("fresh.onnx");
-    Path pth = dir.resolve("out.pth");
-    record Case(String[] args, String says) {}
-    Case[] cases = {
-      new Case(
-          new String[] {"export", "--weights", weights.toString(), "-m", "resnet20_cifar", "--to",
-              pth.toString(), "--quantize", "int8", "--calibration-data", "demo"},
-          "--quantize is for ONNX export"),
-      new Case(export(keep, "--calibration-data", rgb.toString()), "3-channel images"),
-      new Case(export(fresh, "--calibration-data", rgb.toString()), "3-channel images"),
-      new Case(
-          export(keep, "--calibration-data", "demo", "--calibration-images", "20000"),
-          "fewer than --calibration-images 20000"),
-      new Case(export(keep), "needs --calibration-data"),
-      new Case(
-          export(keep, "--calibration-data", "demo", "--calibration-method", "entropy"),
-          "--calibration-method"),
-    };
-    for (Case c : cases) {
-      CliTest.Result r = CliTest.run(c.args());
-      String what = String.join(" ", c.args()) + "\n" + r.err();
-      assertThat(r.code()).as(what).isEqualTo(2);
-      assertThat(r.err().strip().lines().count()).as(what).isEqualTo(1);
-      assertThat(r.err()).as(what).contains(c.says()).doesNotContain("\tat ");
-      assertThat(Files.readString(keep)).isEqualTo("a good file");
-      assertThat(fresh).doesNotExist();
-      assertThat(pth).doesNotExist();
-    }
   }
 }

@@ -1,6 +1,7 @@
 package io.densefractal.spark;
 
 import io.densefractal.DenseFractalException;
+import io.densefractal.cli.TrainedModelArgs;
 import io.densefractal.inference.Engine;
 import io.densefractal.inference.ImageClassifier;
 import io.densefractal.inference.ModelSource;
@@ -14,6 +15,7 @@ import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code spark predict}: top-k classes of many images as a Spark job, written as Parquet. */
@@ -65,19 +67,7 @@ final class SparkPredictCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "Replace --out if it exists.")
   boolean overwrite;
 
-  @Option(names = "--run", description = "A run directory from train (its best weights).")
-  Path run;
-
-  @Option(
-      names = {"-m", "--model"},
-      description = "Model name, with --pretrained, or with --weights (unless the file names it).")
-  String model;
-
-  @Option(names = "--weights", description = "Weights file (.pth/.safetensors).")
-  Path weights;
-
-  @Option(names = "--pretrained", description = "torchvision's ImageNet weights for --model.")
-  boolean pretrained;
+  @Mixin TrainedModelArgs trainedModel;
 
   @Option(
       names = "--dataset",
@@ -141,7 +131,7 @@ final class SparkPredictCommand implements Callable<Integer> {
     if (input.parquet != null && glob != null) {
       throw usage("--glob filters a --data folder, not a --parquet table");
     }
-    ModelSource source = new ModelSource(run, weights, model, pretrained, dataset);
+    ModelSource source = trainedModel.source(dataset);
     ImageInput images =
         input.folder != null
             ? ImageInput.folder(input.folder, glob)

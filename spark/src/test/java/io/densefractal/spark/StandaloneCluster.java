@@ -56,16 +56,16 @@ final class StandaloneCluster implements AutoCloseable {
    * copy in the local Maven repository (another checkout may have installed a different one).
    */
   SparkSession session(String appName) throws IOException {
-    String library = Path.of("../target/classes").toAbsolutePath().normalize().toString();
-    StringBuilder appClassPath =
-        new StringBuilder(Path.of("target/classes").toAbsolutePath().toString());
-    for (String jar : Files.readString(Path.of("target/app-classpath.txt")).strip().split(":")) {
-      appClassPath.append(':').append(jar.contains("/io/densefractal/densefractal/") ? library : jar);
-    }
+    String appClassPath =
+        String.join(
+            ":",
+            Path.of("target/classes").toAbsolutePath().toString(),
+            Path.of("../target/classes").toAbsolutePath().normalize().toString(),
+            Files.readString(Path.of("target/app-classpath.txt")).strip());
     return SparkSessions.start(
         master(),
         Map.of(
-            "spark.executor.extraClassPath", appClassPath.toString(),
+            "spark.executor.extraClassPath", appClassPath,
             "spark.executor.memory", "1g",
             "spark.app.name", appName));
   }
