@@ -1,27 +1,28 @@
 package io.densefractal.cli;
 
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import io.densefractal.DenseFractalException;
 import io.densefractal.UsageException;
 import io.densefractal.analysis.MemoryGuard;
 import io.densefractal.bench.BenchConfig;
 import io.densefractal.bench.BenchResult;
-import io.densefractal.bench.StepBenchmark;
-import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
-import io.densefractal.DenseFractalException;
 import io.densefractal.bench.ClassifierBenchmark;
+import io.densefractal.bench.StepBenchmark;
 import io.densefractal.inference.Engine;
 import io.densefractal.models.MemoryFormat;
 import io.densefractal.models.ModelOptions;
 import io.densefractal.models.ModelZoo;
-import io.densefractal.recompute.SegmentedNetwork;
 import io.densefractal.onnx.OnnxClassifier;
+import io.densefractal.recompute.SegmentedNetwork;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bench}: milliseconds per training or inference step, images/s and peak RSS. */
@@ -67,11 +68,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--size", description = "Square input size (default: the model's).")
   Integer size;
 
-  @Option(names = "--num-classes", description = "Classifier outputs (default: the model's).")
-  Integer numClasses;
-
-  @Option(names = "--in-channels", description = "Input channels (default: the model's, 3).")
-  Integer inChannels;
+  @Mixin ModelShapeArgs shape;
 
   @Option(names = "--threads", description = "Intra-op threads (default: all cores).")
   Integer threads;
@@ -160,8 +157,8 @@ final class BenchCommand implements Callable<Integer> {
             mode,
             batch,
             size == null ? m.inputSize() : size,
-            numClasses == null ? m.defaults().numClasses() : numClasses,
-            inChannels == null ? m.defaults().inChannels() : inChannels,
+            shape.options(m).numClasses(),
+            shape.options(m).inChannels(),
             warmup,
             iters,
             memoryEfficient,
@@ -204,7 +201,7 @@ final class BenchCommand implements Callable<Integer> {
               + " makes one)");
     }
     if (memoryEfficient || foldBatchNorm || versusStandard || size != null
-        || numClasses != null || inChannels != null || memoryFormat != MemoryFormat.AUTO) {
+        || shape.given() || memoryFormat != MemoryFormat.AUTO) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
           "--engine onnxruntime takes the input size, classes and layout from the .onnx file;"

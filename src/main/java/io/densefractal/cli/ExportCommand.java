@@ -24,9 +24,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * {@code export}: weights to a torch zip .pth or safetensors (for torchvision), or the model with
@@ -75,15 +76,8 @@ final class ExportCommand implements Callable<Integer> {
               + " not needed for weights from train, which record it.")
   String data;
 
-  @Option(
-      names = "--num-classes",
-      description = ".pth/.safetensors: classifier outputs (default: the model's).")
-  Integer numClasses;
-
-  @Option(
-      names = "--in-channels",
-      description = ".pth/.safetensors: input channels (default 3).")
-  Integer inChannels;
+  /** For .pth/.safetensors targets; an ONNX export takes the model's own. */
+  @Mixin ModelShapeArgs shape;
 
   @Option(names = "--column", description = "ONNX: only column i of a FractalNet (1 = shallowest).")
   Integer column;
@@ -166,13 +160,12 @@ final class ExportCommand implements Callable<Integer> {
     refuseInput(weights);
     ModelArgs args = new ModelArgs();
     args.model = model == null ? WeightConversion.modelNamedBy(weights) : model;
-    args.numClasses = numClasses;
-    args.inChannels = inChannels;
+    args.shape = shape;
     return WeightConversion.run(out, args, weights, to);
   }
 
   private int exportOnnx(PrintWriter out) {
-    if (numClasses != null || inChannels != null) {
+    if (shape.given()) {
       throw usage("--num-classes/--in-channels are for .pth/.safetensors; ONNX takes the model's");
     }
     if (imageSize != null && imageSize < 1) {

@@ -27,10 +27,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine;
 
 /** {@code infer}: eval-mode logits for an .npy batch, written as .npy. */
 @Command(
@@ -46,15 +46,7 @@ final class InferCommand implements Callable<Integer> {
       description = "Model name (see `summary --list`), e.g. resnet50; an .onnx file names its own.")
   String model;
 
-  @Option(
-      names = "--num-classes",
-      description = "Classifier outputs (default: the model's, 1000 for ImageNet models).")
-  Integer numClasses;
-
-  @Option(
-      names = "--in-channels",
-      description = "Input image channels (default 3; 1 for grey-scale data).")
-  Integer inChannels;
+  @Mixin ModelShapeArgs modelShape;
 
   @Option(
       names = "--weights",
@@ -139,7 +131,7 @@ final class InferCommand implements Callable<Integer> {
       Classifiers.useLibtorchThreads(threads);
     }
     var modelSpec = ModelZoo.get(model);
-    var options = ModelArgs.options(modelSpec, numClasses, inChannels);
+    var options = modelShape.options(modelSpec);
     long n = shape[0];
     int perImage = (int) (shape[1] * shape[2] * shape[3]);
     MemoryGuard.require(
@@ -201,7 +193,7 @@ final class InferCommand implements Callable<Integer> {
           "--engine onnxruntime runs an .onnx file given with --weights; export one first"
               + " (densefractal export ... --to model.onnx) or use --engine libtorch");
     }
-    if (foldBatchNorm || numClasses != null || inChannels != null) {
+    if (foldBatchNorm || modelShape.given()) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
           "--fold-bn, --num-classes and --in-channels are for libtorch models; an .onnx file"

@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -39,11 +40,7 @@ final class SummaryCommand implements Callable<Integer> {
       description = "Square input size (default: the model's own, 224 or 32).")
   Integer size;
 
-  @Option(names = "--num-classes", description = "Classifier outputs (default: the model's).")
-  Integer numClasses;
-
-  @Option(names = "--in-channels", description = "Input channels (default 3).")
-  Integer inChannels;
+  @Mixin ModelShapeArgs shape;
 
   @Override
   public Integer call() {
@@ -55,7 +52,7 @@ final class SummaryCommand implements Callable<Integer> {
       printList(out);
     } else {
       ModelSpec m = ModelZoo.get(model);
-      ModelOptions o = ModelArgs.options(m, numClasses, inChannels);
+      ModelOptions o = shape.options(m);
       int s0 = size == null ? m.inputSize() : size;
       MemoryGuard.require(
           m, o, s0, 1, MemoryGuard.Work.SUMMARY, "the summary of " + model + " at " + s0 + "x" + s0);
