@@ -16,6 +16,12 @@
 #   for each seed: `spark train` with 2 workers x 1 thread embedded (local[2]), then `train` (one
 #   process, 2 threads; everything at the lowest priority); prints each run's test accuracy. A run
 #   whose directory holds a finished epoch is not run again.
+# parquet: the first LIMIT Fashion-MNIST training images (bench/spark_images.py) as a PNG folder and
+#   as a Parquet table of 4 part files (bench/ImagesToParquet.java); `spark train` with 2 workers x
+#   1 thread, one epoch, batch 128, 20 % held out as the test split, on the folder (local[2]), on
+#   the table (local[2]) and on the table on a standalone cluster (2 workers x 1 core); prints each
+#   run's last lines. Equal inputs in equal order: the three runs' losses and accuracies must match.
+#   bench/spark_train.sh parquet [LIMIT=6400]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 mode="${1:?usage: bench/spark_train.sh speed|accuracy [...]}"
@@ -69,5 +75,32 @@ case "$mode" in
       echo "seed $seed train:       $(tail -1 "$work/a-train-$seed.out")"
     done
     ;;
-  *) echo "usage: bench/spark_train.sh speed|accuracy" >&2; exit 2 ;;
+  parquet)
+    limit="${2:-6400}"
+    [[ -d "$work/png-$limit" ]] || /usr/bin/python3 "$here/bench/spark_images.py" "$work/png-$limit" "$limit"
+    "$df" spark --help >/dev/null # builds the Spark module and its class path files
+    opens=(java.lang java.nio sun.nio.ch java.util java.lang.invoke sun.util.calendar
+      java.util.concurrent java.net java.io)
+    opens=("${opens[@]/#/--add-opens=java.base/}")
+    opens=("${opens[@]/%/=ALL-UNNAMED}")
+    cp="$here/spark/target/densefractal-spark-0.1.0-SNAPSHOT.jar:$here/target/densefractal-0.1.0-SNAPSHOT.jar"
+    cp="$cp:$(cat "$here/spark/target/run-classpath.txt")"
+    table="$work/fmnist-$limit.parquet"
+    [[ -d "$table" ]] || SPARK_LOCAL_IP=127.0.0.1 java "${opens[@]}" -cp "$cp" \
+      "$here/bench/ImagesToParquet.java" "$work/png-$limit" "$table" 4 2>"$work/to-parquet.err"
+    p=(-m resnet20_cifar --image-size 28 --val-fraction 0.2 --epochs 1 --batch-size 128 --seed 0
+      --workers 2 --threads-per-worker 1)
+    rm -rf "$work/p-folder" "$work/p-table" "$work/p-cluster"
+    "$df" spark train "${p[@]}" --data "$work/png-$limit" --master 'local[2]' --out "$work/p-folder" \
+      >"$work/p-folder.out" 2>&1
+    "$df" spark train "${p[@]}" --data "$table" --master 'local[2]' --out "$work/p-table" \
+      >"$work/p-table.out" 2>&1
+    cluster
+    "$df" spark train "${p[@]}" --data "$table" --master "$master" \
+      --conf spark.executor.memory=1500m --out "$work/p-cluster" >"$work/p-cluster.out" 2>&1
+    for r in p-folder p-table p-cluster; do
+      echo "== $r"; grep -E '^(training|epoch 1/1  lr|data-parallel:|test accuracy)' "$work/$r.out"
+    done
+    ;;
+  *) echo "usage: bench/spark_train.sh speed|accuracy|parquet" >&2; exit 2 ;;
 esac

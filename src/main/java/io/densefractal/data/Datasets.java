@@ -6,6 +6,8 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
 
 /**
  * Opens datasets by name or folder. A named dataset is looked for in {@code dataDir} (itself or its
@@ -104,6 +106,10 @@ public final class Datasets {
     DataSplits d =
         NamedDataset.byName(name)
             .map(named -> named.open(dataDir, where))
+            .or(
+                () ->
+                    provider(name, dataDir)
+                        .map(p -> p.open(name, dataDir, validationFraction, seed)))
             .orElseGet(() -> folder(name, dataDir, validationFraction, seed));
     return imageSize > 0 && imageSize != d.transforms().size()
         ? new DataSplits(d.name(), d.train(), d.test(), d.transforms().withSize(imageSize))
@@ -218,6 +224,16 @@ public final class Datasets {
     return new DataSplits(name, split[0], split[1], imageFolder());
   }
 
+  /** The first {@link DatasetProvider} on the class path that accepts {@code name}. */
+  private static Optional<DatasetProvider> provider(String name, Path dataDir) {
+    for (DatasetProvider p : ServiceLoader.load(DatasetProvider.class)) {
+      if (p.accepts(name, dataDir)) {
+        return Optional.of(p);
+      }
+    }
+    return Optional.empty();
+  }
+
   private static Path folderPath(String name, Path dataDir) {
     Path root = null;
     try {
@@ -227,6 +243,14 @@ public final class Datasets {
       }
     } catch (InvalidPathException e) {
       root = null;
+    }
+    if (name.endsWith(".parquet")) {
+      throw new DatasetNotFoundException(
+          "'"
+              + name
+              + "' is a Parquet table, or names one: Parquet training data is read by"
+              + " `densefractal spark train --data TABLE`; here give a dataset name or an image"
+              + " folder");
     }
     if (root == null || !Files.isDirectory(root)) {
       throw new DatasetNotFoundException(

@@ -19,7 +19,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 /** Decodes JPEG/PNG (anything javax.imageio reads) into channel-major {@link Image}s. */
 public final class ImageFiles {
   /** PIL's decompression-bomb limit (2 × Image.MAX_IMAGE_PIXELS): larger images are refused. */
-  static final long MAX_PIXELS = 178_956_970L;
+  public static final long MAX_PIXELS = 178_956_970L;
 
   private ImageFiles() {}
 

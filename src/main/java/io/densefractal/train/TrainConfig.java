@@ -56,6 +56,23 @@ public record TrainConfig(
     return new Builder(model, dataset, recipe);
   }
 
+  /** This configuration with its data read from {@code dataset} (and {@code dataDir}). */
+  public TrainConfig withData(String dataset, String dataDir) {
+    return new TrainConfig(
+        model,
+        dataset,
+        dataDir,
+        imageSize,
+        limitTrain,
+        limitTest,
+        validationFraction,
+        recipe,
+        seed,
+        memoryEfficient,
+        memoryFormat,
+        initialWeights);
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder(model, dataset, recipe);
     b.dataDir = dataDir;

@@ -201,6 +201,11 @@ class TrainingCliTest {
         run("train", "-m", "resnet20_cifar", "--data", "imagenette", "--out", dir.toString());
     assertThat(unknown.code()).isEqualTo(1);
     assertThat(unknown.err()).contains("unknown dataset").hasLineCount(1);
+    // Parquet tables are the Spark module's: the core names the command that reads them.
+    CliTest.Result parquet =
+        run("train", "-m", "resnet20_cifar", "--data", "t.parquet", "--out", dir.toString());
+    assertThat(parquet.code()).isEqualTo(1);
+    assertThat(parquet.err()).contains("spark train --data TABLE").hasLineCount(1);
     CliTest.Result noRun = run("eval", "--run", dir.resolve("nothing").toString());
     assertThat(noRun.code()).isEqualTo(1);
     assertThat(noRun.err()).contains("not a run directory").hasLineCount(1);

@@ -28,6 +28,17 @@ final class LocalPaths {
     return Optional.empty();
   }
 
+  /**
+   * {@code path} as executors must see it: a relative local path that exists here, made absolute (a
+   * cluster's executors run in their own folders); anything else as it is.
+   */
+  static String absolute(String path) {
+    return local(path)
+        .filter(p -> !p.isAbsolute() && Files.exists(p))
+        .map(p -> p.toAbsolutePath().normalize().toString())
+        .orElse(path);
+  }
+
   static void checkInput(ImageInput input) {
     Optional<Path> p = local(input.path());
     if (p.isEmpty()) {

@@ -4,7 +4,9 @@ import io.densefractal.DenseFractalException;
 import io.densefractal.cli.Consoles;
 import io.densefractal.cli.TrainCommand;
 import io.densefractal.cli.TrainOptions;
+import io.densefractal.data.Datasets;
 import io.densefractal.train.ProgressBar;
+import io.densefractal.train.TrainConfig;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -23,8 +25,11 @@ import picocli.CommandLine.Option;
     description = {
       "Train as `train` does, the gradients of every batch computed by --workers Spark tasks, each"
           + " on its share of the batch (PyTorch DistributedDataParallel's semantics); the driver"
-          + " keeps the weights, checkpoints and logs.",
+          + " keeps the weights, checkpoints and logs. --data also takes a Parquet table of"
+          + " labelled images (columns image: JPEG/PNG bytes, label: class name or index), or a"
+          + " folder with train.parquet and test.parquet.",
       "  spark train -m resnet20_cifar --data fashion-mnist --epochs 1 --workers 2 --out runs/s",
+      "  spark train -m resnet20_cifar --data images.parquet --image-size 32 --out runs/p",
       "  spark train --resume runs/s --workers 2 --epochs 2",
       "  spark train --master spark://127.0.0.1:7077 -m resnet20_cifar --data demo --workers 2"
     })
@@ -65,7 +70,7 @@ final class SparkTrainCommand implements Callable<Integer> {
       throw usage("--threads-per-worker must be at least 1, got " + threads);
     }
     Path resume = options.resume();
-    var config = resume == null ? options.config() : null;
+    TrainConfig config = resume == null ? executorPaths(options.config()) : null;
     Path runDir = resume == null ? options.runDirectory() : resume;
     Map<String, String> settings = new LinkedHashMap<>();
     settings.put("spark.app.name", "densefractal spark train");
@@ -93,6 +98,14 @@ final class SparkTrainCommand implements Callable<Integer> {
     } finally {
       spark.stop();
     }
+  }
+
+  /** The run's data folders and tables as absolute paths, for executors in other folders. */
+  static TrainConfig executorPaths(TrainConfig c) {
+    String data =
+        Datasets.names().contains(c.dataset()) ? c.dataset() : LocalPaths.absolute(c.dataset());
+    String dataDir = c.dataDir() == null ? null : LocalPaths.absolute(c.dataDir());
+    return c.withData(data, dataDir);
   }
 
   private CommandLine.ParameterException usage(String message) {
