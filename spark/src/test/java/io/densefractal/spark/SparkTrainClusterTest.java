@@ -44,14 +44,8 @@ class SparkTrainClusterTest {
 
   @AfterAll
   static void tearDown() {
-    try {
-      if (spark != null) {
-        spark.stop();
-      }
-    } finally {
-      if (cluster != null) {
-        cluster.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 

@@ -12,14 +12,15 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * A standalone Spark cluster (one master, two workers) started by {@code bench/spark-cluster.sh}
- * for a test, on a free loopback port, stopped by {@link #close} or at the latest when the test JVM
- * exits.
+ * for a test, on a free loopback port, stopped by {@link #close} (after the session it made) or at
+ * the latest when the test JVM exits.
  */
 final class StandaloneCluster implements AutoCloseable {
   private final Path script;
   private final Path dir;
   private final int port;
   private final Thread stopAtExit;
+  private SparkSession session;
 
   private StandaloneCluster(Path script, Path dir, int port) {
     this.script = script;
@@ -62,12 +63,14 @@ final class StandaloneCluster implements AutoCloseable {
             Path.of("target/classes").toAbsolutePath().toString(),
             Path.of("../target/classes").toAbsolutePath().normalize().toString(),
             Files.readString(Path.of("target/app-classpath.txt")).strip());
-    return SparkSessions.start(
-        master(),
-        Map.of(
-            "spark.executor.extraClassPath", appClassPath,
-            "spark.executor.memory", "1g",
-            "spark.app.name", appName));
+    session =
+        SparkSessions.start(
+            master(),
+            Map.of(
+                "spark.executor.extraClassPath", appClassPath,
+                "spark.executor.memory", "1g",
+                "spark.app.name", appName));
+    return session;
   }
 
   /** The process id of worker {@code i} (1-based). */
@@ -111,8 +114,19 @@ final class StandaloneCluster implements AutoCloseable {
     }
   }
 
+  /** Stops the session made by {@link #session}, if any, then the cluster. */
   @Override
   public void close() {
+    try {
+      if (session != null) {
+        session.stop();
+      }
+    } finally {
+      closeCluster();
+    }
+  }
+
+  private void closeCluster() {
     stop();
     try {
       Runtime.getRuntime().removeShutdownHook(stopAtExit);

@@ -49,14 +49,8 @@ class StandaloneClusterTest {
 
   @AfterAll
   static void tearDown() {
-    try {
-      if (spark != null) {
-        spark.stop();
-      }
-    } finally {
-      if (cluster != null) {
-        cluster.close();
-      }
+    if (cluster != null) {
+      cluster.close();
     }
   }
 
