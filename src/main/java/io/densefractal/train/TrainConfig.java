@@ -56,23 +56,6 @@ public record TrainConfig(
     return new Builder(model, dataset, recipe);
   }
 
-  /** This configuration with its data read from {@code dataset} (and {@code dataDir}). */
-  public TrainConfig withData(String dataset, String dataDir) {
-    return new TrainConfig(
-        model,
-        dataset,
-        dataDir,
-        imageSize,
-        limitTrain,
-        limitTest,
-        validationFraction,
-        recipe,
-        seed,
-        memoryEfficient,
-        memoryFormat,
-        initialWeights);
-  }
-
   public Builder toBuilder() {
     Builder b = new Builder(model, dataset, recipe);
     b.dataDir = dataDir;
@@ -90,7 +73,7 @@ public record TrainConfig(
   /** Builds a {@link TrainConfig}; unset knobs take the defaults shown. */
   public static final class Builder {
     private final String model;
-    private final String dataset;
+    private String dataset;
     private Recipe recipe;
     private String dataDir;
     private int imageSize;
@@ -110,6 +93,12 @@ public record TrainConfig(
 
     public Builder recipe(Recipe v) {
       recipe = v;
+      return this;
+    }
+
+    /** The dataset: a name or an image-folder path (see {@code Datasets.open}). */
+    public Builder dataset(String v) {
+      dataset = v;
       return this;
     }
 

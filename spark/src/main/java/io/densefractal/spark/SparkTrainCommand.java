@@ -105,7 +105,7 @@ final class SparkTrainCommand implements Callable<Integer> {
     String data =
         Datasets.names().contains(c.dataset()) ? c.dataset() : LocalPaths.absolute(c.dataset());
     String dataDir = c.dataDir() == null ? null : LocalPaths.absolute(c.dataDir());
-    return c.withData(data, dataDir);
+    return c.toBuilder().dataset(data).dataDir(dataDir).build();
   }
 
   private CommandLine.ParameterException usage(String message) {
