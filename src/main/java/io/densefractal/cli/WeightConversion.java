@@ -1,7 +1,7 @@
 package io.densefractal.cli;
 
-import io.densefractal.files.OutputPaths;
 import io.densefractal.DenseFractalException;
+import io.densefractal.files.OutputPaths;
 import io.densefractal.weights.StateDict;
 import io.densefractal.weights.WeightFiles;
 import io.densefractal.weights.WeightsMetadata;

@@ -1,11 +1,11 @@
 package io.densefractal.quantize;
 
 import ai.djl.nn.Block;
+import io.densefractal.files.AtomicFiles;
 import io.densefractal.onnx.OnnxExport;
 import io.densefractal.onnx.OnnxMetadata;
 import io.densefractal.onnx.proto.OnnxProtos.ModelProto;
 import io.densefractal.onnx.proto.OnnxProtos.StringStringEntryProto;
-import io.densefractal.files.AtomicFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import io.densefractal.files.RunLock;
-import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.npy.Npy;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -3,8 +3,8 @@ package io.densefractal.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.densefractal.testing.PythonReference;
-import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.npy.Npy;
 import java.awt.image.BufferedImage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

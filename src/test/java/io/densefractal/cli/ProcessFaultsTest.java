@@ -3,8 +3,8 @@ package io.densefractal.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.densefractal.train.MetricsLog;
-import io.densefractal.weights.npy.Npy;
 import io.densefractal.weights.Tensor;
+import io.densefractal.weights.npy.Npy;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
