@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch DistributedDataParallel reference for `spark train`'s peer test (Debian torch 1.13).
 
-Two processes (gloo on 127.0.0.1, one thread each) wrap the same network in DDP with its defaults
+Two processes (gloo on 127.0.0.1, one thread each unless --threads) wrap the same network in DDP with its defaults
 (broadcast_buffers=True: every forward starts from rank 0's BatchNorm buffers), start from the
 weights densefractal wrote (weights.pth), and take --steps SGD steps (momentum, weight decay), rank r
 on the batches x_<step>_<r>.npy / y_<step>_<r>.npy that densefractal's workers used. Rank 0 writes
@@ -31,7 +31,7 @@ def load_weights(model, sd):
 
 
 def worker(rank, args):
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     os.environ["MASTER_ADDR"] = "127.0.0.1"
     os.environ["MASTER_PORT"] = str(args.port)
     dist.init_process_group("gloo", rank=rank, world_size=args.workers)
@@ -69,6 +69,7 @@ def main():
     p.add_argument("--wd", type=float, default=0.0)
     p.add_argument("--nesterov", action="store_true")
     p.add_argument("--port", type=int, default=29517)
+    p.add_argument("--threads", type=int, default=1, help="intra-op threads per process")
     args = p.parse_args()
     mp.spawn(worker, args=(args,), nprocs=args.workers, join=True)
 
