@@ -54,6 +54,9 @@ public final class OnnxClassifier implements ImageClassifier {
   private final OrtSession session;
   private final String name;
   private final String inputName;
+  /** Images per ONNX Runtime call when the graph's batch is free: bounds the activations. */
+  static final int MAX_BATCH = 64;
+
   private final long[] inputShape; // (N, C, H, W), -1 where the graph leaves a dimension free
   private final String logitsOutput; // null when the graph has no logits
   private final String embeddingOutput; // null when the graph has no pooled features
@@ -337,9 +340,11 @@ public final class OnnxClassifier implements ImageClassifier {
   private Output run(float[] images, long[] shape, String output) {
     checkInput(shape, images.length);
     FiniteInputs.check(images, shape[0] + " input image(s)");
-    // A graph exported for a fixed batch of one still serves any batch, one image at a time.
-    if (inputShape[0] == 1 && shape[0] > 1) {
-      return runOneByOne(images, shape, output);
+    // A graph exported for a fixed batch of one still serves any batch, one image at a time; a
+    // free batch runs in chunks, so that a large input cannot allocate activations without bound.
+    int chunk = inputShape[0] == 1 ? 1 : inputShape[0] < 0 ? MAX_BATCH : Integer.MAX_VALUE;
+    if (shape[0] > chunk) {
+      return runInChunks(images, shape, output, chunk);
     }
     try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(images), shape);
         OrtSession.Result r = session.run(Map.of(inputName, x), Set.of(output))) {
@@ -356,22 +361,25 @@ public final class OnnxClassifier implements ImageClassifier {
     }
   }
 
-  private Output runOneByOne(float[] images, long[] shape, String output) {
+  private Output runInChunks(float[] images, long[] shape, String output, int chunk) {
     int n = (int) shape[0];
     int per = images.length / n;
-    long[] one = shape.clone();
-    one[0] = 1;
-    List<float[]> rows = new ArrayList<>();
+    List<float[]> parts = new ArrayList<>();
     long[] outShape = null;
-    for (int i = 0; i < n; i++) {
-      Output o = run(Arrays.copyOfRange(images, i * per, (i + 1) * per), one, output);
-      rows.add(o.values());
+    for (int from = 0; from < n; from += chunk) {
+      long[] part = shape.clone();
+      part[0] = Math.min(chunk, n - from);
+      Output o =
+          run(Arrays.copyOfRange(images, from * per, (int) (from + part[0]) * per), part, output);
+      parts.add(o.values());
       outShape = o.shape();
     }
-    int rowLength = rows.get(0).length;
-    float[] all = new float[n * rowLength];
-    for (int i = 0; i < n; i++) {
-      System.arraycopy(rows.get(i), 0, all, i * rowLength, rowLength);
+    int rowLength = (int) (parts.get(0).length / Math.min(chunk, n));
+    float[] all = new float[Math.multiplyExact(n, rowLength)];
+    int at = 0;
+    for (float[] p : parts) {
+      System.arraycopy(p, 0, all, at, p.length);
+      at += p.length;
     }
     outShape[0] = n;
     return new Output(outShape, all);

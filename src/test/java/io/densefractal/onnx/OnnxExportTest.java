@@ -2,6 +2,7 @@ package io.densefractal.onnx;
 
 import static io.densefractal.testing.Close.assertClose;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -286,6 +287,36 @@ class OnnxExportTest {
       org.assertj.core.api.Assertions.assertThatThrownBy(() -> OnnxExport.write(block, meta, file))
           .hasMessageContaining("has no columns");
       assertThat(file).doesNotExist();
+    }
+  }
+
+  @Test
+  void aBatchLargerThanOneCallRunsInChunksWithTheSameRows() throws Exception {
+    Path file = dir.resolve("chunks.onnx");
+    try (NDManager manager = NDManager.newBaseManager()) {
+      Block block = OnnxFixtures.randomModel("resnet20_cifar", new ModelOptions(10, 3), manager, 8);
+      OnnxExport.write(
+          block, OnnxFixtures.metadata("resnet20_cifar", Output.LOGITS, 0, 10, 3, 32), file);
+    }
+    int n = 2 * OnnxClassifier.MAX_BATCH + 5;
+    float[] x = OnnxFixtures.input(9, n, 3, 32, 32);
+    try (OnnxClassifier classifier = OnnxClassifier.openGraph(file, null, 1)) {
+      OnnxClassifier.Output all = classifier.logits(x, new long[] {n, 3, 32, 32}, null);
+      assertThat(all.shape()).containsExactly(n, 10);
+      int per = 3 * 32 * 32;
+      for (int i : new int[] {0, OnnxClassifier.MAX_BATCH - 1, OnnxClassifier.MAX_BATCH, n - 1}) {
+        float[] one =
+            classifier
+                .logits(
+                    Arrays.copyOfRange(x, i * per, (i + 1) * per),
+                    new long[] {1, 3, 32, 32},
+                    null)
+                .values();
+        float[] row = Arrays.copyOfRange(all.values(), i * 10, (i + 1) * 10);
+        for (int c = 0; c < 10; c++) {
+          assertThat(row[c]).as("image %d class %d", i, c).isCloseTo(one[c], within(1e-4f));
+        }
+      }
     }
   }
 }
