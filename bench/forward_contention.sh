@@ -15,7 +15,7 @@ for share in $shares; do
   if [[ "$share" != 0 ]]; then
     /usr/bin/python3 -c "
 import time
-busy = $share / 1000.0
+busy = $share / 10000.0  # seconds busy in each 10 ms period
 while True:
     t = time.perf_counter()
     while time.perf_counter() - t < busy:
@@ -26,8 +26,13 @@ while True:
   fi
   for threads in 2 1; do
     line="$("$here/densefractal" bench -m densenet_bc100_k12 --mode infer --num-classes 10 \
-      --size 32 --batch "$batch" --threads "$threads" --warmup 3 --iters "$iters" | grep -i 'median\|ms' | head -1)"
+      --size 32 --batch "$batch" --threads "$threads" --warmup 3 --iters "$iters" 2>/dev/null \
+      | grep median)"
     printf 'busy loop %2s %% of a core | %d threads | %s\n' "$share" "$threads" "$line"
   done
-  if [[ -n "$hog" ]]; then kill "$hog"; wait "$hog" 2>/dev/null || true; fi
+  if [[ -n "$hog" ]]; then
+    cpu="$(ps -o times= -p "$hog")"
+    kill "$hog"; wait "$hog" 2>/dev/null || true
+    echo "  (the busy loop used ${cpu}s of CPU)"
+  fi
 done

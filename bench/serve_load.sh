@@ -4,7 +4,9 @@
 #                                           weights) + densenet_bc100_k12 (libtorch), concurrency
 #                                           1/4/16/64, batching on (--max-batch 32) vs off (1)
 #                                           (SERVE_MODELS="model:onnx|dataset:size[:engine] ...",
-#                                           SERVE_CONCURRENCY="1 4 ..." to pick); each cell also
+#                                           SERVE_CONCURRENCY="1 4 ...", SERVE_BATCHES="32 1" to
+#                                           pick, SERVE_ARGS="--threads 1" added to serve's
+#                                           options); each cell also
 #                                           prints the server's and the load generator's CPU seconds
 #   bench/serve_load.sh deadline [SECONDS]  fractalnet20 (SERVE_DEADLINE_ENGINE, default
 #                                           onnxruntime), deadline_ms = half the server's measured
@@ -79,7 +81,7 @@ case "$what" in
       img="$(png "$size")"
       for batch in ${SERVE_BATCHES:-32 1}; do
         start_server --weights "$w" --name m --max-batch "$batch" --max-delay-ms 5 --queue 256 \
-          ${engine:+--engine "$engine"}
+          ${engine:+--engine "$engine"} ${SERVE_ARGS:-}
         load "http://127.0.0.1:$port/predictions/m" "$img" closed 4 3 >/dev/null  # warm-up
         for c in ${SERVE_CONCURRENCY:-1 4 16 64}; do
           before="$(cpu_s)"
