@@ -8,6 +8,7 @@ import io.densefractal.data.ImageDataset;
 import io.densefractal.data.Subsets;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -48,16 +49,16 @@ public final class ParquetDatasets implements DatasetProvider {
     String table = resolve(name, dataDir);
     long budget = Runtime.getRuntime().maxMemory() / 2;
     String train = child(table, "train.parquet");
-    if (!exists(train)) {
-      ParquetImageTable all = ParquetImageTable.read(table, budget);
-      ImageDataset whole = datasets(List.of(all)).get(0);
-      ImageDataset[] split = Subsets.split(whole, validationFraction, seed);
-      return new DataSplits(name, split[0], split[1], Datasets.transforms(name, 0));
-    }
+    boolean splitFolder = exists(train);
     Optional<String> test =
-        TEST_NAMES.stream().map(n -> child(table, n)).filter(ParquetDatasets::exists).findFirst();
+        splitFolder
+            ? TEST_NAMES.stream()
+                .map(n -> child(table, n))
+                .filter(ParquetDatasets::exists)
+                .findFirst()
+            : Optional.empty();
     if (test.isEmpty()) {
-      ParquetImageTable t = ParquetImageTable.read(train, budget);
+      ParquetImageTable t = ParquetImageTable.read(splitFolder ? train : table, budget);
       ImageDataset[] split = Subsets.split(datasets(List.of(t)).get(0), validationFraction, seed);
       return new DataSplits(name, split[0], split[1], Datasets.transforms(name, 0));
     }
@@ -98,7 +99,7 @@ public final class ParquetDatasets implements DatasetProvider {
   private static int[] indicesOf(List<String> names, List<String> classes) {
     int[] labels = new int[names.size()];
     for (int i = 0; i < labels.length; i++) {
-      labels[i] = java.util.Collections.binarySearch(classes, names.get(i));
+      labels[i] = Collections.binarySearch(classes, names.get(i));
     }
     return labels;
   }
