@@ -19,9 +19,11 @@ import org.apache.hadoop.fs.Path;
 /**
  * Parquet tables of labelled images as training data ({@code --data}): a table ({@code *.parquet},
  * a file or a folder of part files) split by the validation fraction as a folder of classes is, or
- * a folder holding {@code train.parquet} and {@code test.parquet} (or {@code val.parquet}). Any
- * Hadoop file system Spark reaches works ({@code hdfs://}, {@code s3a://}); every executor reads
- * the table itself, once per run.
+ * a folder holding {@code train.parquet} and {@code test.parquet} (or {@code val.parquet}), or a
+ * Hugging Face dataset folder ({@code train-00000-of-00002.parquet}, ..., {@code test-...} or
+ * {@code validation-...}; without those, the train files are split by the fraction). Any Hadoop
+ * file system Spark reaches works ({@code hdfs://}, {@code s3a://}); every executor reads the table
+ * itself, once per run.
  *
  * <p>Labels that are class names give the classes in name order (an image folder's rule); index
  * labels take the names Hugging Face's metadata gives, else "0", "1", ... Both splits share one
@@ -30,6 +32,7 @@ import org.apache.hadoop.fs.Path;
 public final class ParquetDatasets implements DatasetProvider {
   private static final List<String> TEST_NAMES =
       List.of("test.parquet", "val.parquet", "validation.parquet");
+  private static final List<String> HUGGING_FACE_TESTS = List.of("test", "validation");
 
   @Override
   public boolean accepts(String name, java.nio.file.Path dataDir) {
@@ -37,8 +40,9 @@ public final class ParquetDatasets implements DatasetProvider {
       return true;
     }
     try {
-      return exists(child(resolve(name, dataDir), "train.parquet"));
-    } catch (IllegalArgumentException e) {
+      String folder = resolve(name, dataDir);
+      return exists(child(folder, "train.parquet")) || huggingFaceFolder(folder);
+    } catch (IllegalArgumentException | DatasetFormatException e) {
       return false; // not a path Hadoop understands: some other provider's or an image folder
     }
   }
@@ -48,23 +52,33 @@ public final class ParquetDatasets implements DatasetProvider {
       String name, java.nio.file.Path dataDir, double validationFraction, long seed) {
     String table = resolve(name, dataDir);
     long budget = Runtime.getRuntime().maxMemory() / 2;
-    String train = child(table, "train.parquet");
-    boolean splitFolder = exists(train);
-    Optional<String> test =
-        splitFolder
-            ? TEST_NAMES.stream()
-                .map(n -> child(table, n))
-                .filter(ParquetDatasets::exists)
-                .findFirst()
-            : Optional.empty();
-    if (test.isEmpty()) {
-      ParquetImageTable t = ParquetImageTable.read(splitFolder ? train : table, budget);
-      ImageDataset[] split = Subsets.split(datasets(List.of(t)).get(0), validationFraction, seed);
+    ParquetImageTable train;
+    ParquetImageTable test = null;
+    if (huggingFaceFolder(table)) {
+      train = ParquetImageTable.readSplit(table, "train", budget);
+      Optional<String> split =
+          HUGGING_FACE_TESTS.stream()
+              .filter(n -> !ParquetImageTable.splitFiles(table, n, new Configuration()).isEmpty())
+              .findFirst();
+      if (split.isPresent()) {
+        test = ParquetImageTable.readSplit(table, split.get(), budget - bytes(train));
+      }
+    } else if (exists(child(table, "train.parquet"))) {
+      train = ParquetImageTable.read(child(table, "train.parquet"), budget);
+      Optional<String> split =
+          TEST_NAMES.stream().map(n -> child(table, n)).filter(ParquetDatasets::exists).findFirst();
+      if (split.isPresent()) {
+        test = ParquetImageTable.read(split.get(), budget - bytes(train));
+      }
+    } else {
+      train = ParquetImageTable.read(table, budget);
+    }
+    if (test == null) {
+      ImageDataset[] split =
+          Subsets.split(datasets(List.of(train)).get(0), validationFraction, seed);
       return new DataSplits(name, split[0], split[1], Datasets.transforms(name, 0));
     }
-    ParquetImageTable a = ParquetImageTable.read(train, budget);
-    ParquetImageTable b = ParquetImageTable.read(test.get(), budget - bytes(a));
-    List<ImageDataset> both = datasets(List.of(a, b));
+    List<ImageDataset> both = datasets(List.of(train, test));
     return new DataSplits(name, both.get(0), both.get(1), Datasets.transforms(name, 0));
   }
 
@@ -130,6 +144,11 @@ public final class ParquetDatasets implements DatasetProvider {
       classes.add(Integer.toString(c));
     }
     return classes;
+  }
+
+  /** A folder of Hugging Face's split files: {@code train-00000-of-00001.parquet}, ... */
+  private static boolean huggingFaceFolder(String folder) {
+    return !ParquetImageTable.splitFiles(folder, "train", new Configuration()).isEmpty();
   }
 
   private static long bytes(ParquetImageTable t) {

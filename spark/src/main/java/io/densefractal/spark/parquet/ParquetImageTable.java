@@ -67,7 +67,46 @@ record ParquetImageTable(
    */
   static ParquetImageTable read(String table, long memoryBudget) {
     Configuration conf = new Configuration();
-    List<Path> files = files(table, conf);
+    return read(table, files(table, conf), conf, memoryBudget);
+  }
+
+  /**
+   * Reads the split {@code split} of a Hugging Face dataset folder: its files {@code
+   * <split>-00000-of-0000N.parquet}, in name order.
+   */
+  static ParquetImageTable readSplit(String folder, String split, long memoryBudget) {
+    Configuration conf = new Configuration();
+    List<Path> files = splitFiles(folder, split, conf);
+    if (files.isEmpty()) {
+      throw new DatasetNotFoundException(
+          folder + " has no " + split + "-*.parquet files; give a Parquet table or such a folder");
+    }
+    return read(folder + "/" + split + "-*.parquet", files, conf, memoryBudget);
+  }
+
+  /** The files {@code <split>-*.parquet} of {@code folder}, in name order (none: empty). */
+  static List<Path> splitFiles(String folder, String split, Configuration conf) {
+    Path path = new Path(folder);
+    try {
+      FileSystem fs = path.getFileSystem(conf);
+      if (!fs.getFileStatus(path).isDirectory()) {
+        return List.of();
+      }
+      return Arrays.stream(fs.listStatus(path))
+          .filter(e -> e.isFile())
+          .map(FileStatus::getPath)
+          .filter(p -> p.getName().startsWith(split + "-") && dataFile(p.getName()))
+          .sorted(Comparator.comparing(Path::getName))
+          .toList();
+    } catch (FileNotFoundException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new DatasetFormatException("cannot list " + folder + ": " + oneLine(e), e);
+    }
+  }
+
+  private static ParquetImageTable read(
+      String table, List<Path> files, Configuration conf, long memoryBudget) {
     long rows = 0;
     long imageBytes = 0;
     MessageType schema = null;

@@ -81,7 +81,7 @@ class ParquetDatasetsTest {
   }
 
   @Test
-  void huggingFaceLayoutAndIndexLabels() {
+  void huggingFaceLayoutAndIndexLabels() throws IOException {
     // Hugging Face's datasets writes images as struct<bytes, path> and labels as int64.
     StructType image =
         new StructType()
@@ -111,6 +111,31 @@ class ParquetDatasetsTest {
     for (int i = 0; i < 3; i++) {
       assertThat(splits.test().label(i)).isEqualTo(folder.label(9 + i));
       assertSame(splits.test().image(i), folder.image(9 + i));
+    }
+
+    // The same files as Hugging Face names them: data/train-00000-of-00002.parquet, ...
+    Path data = Files.createDirectories(dir.resolve("hf-data"));
+    copyParts(root.resolve("train.parquet"), data, "train");
+    copyParts(root.resolve("test.parquet"), data, "test");
+    assertThat(provider.accepts(data.toString(), null)).isTrue();
+    DataSplits named = Datasets.open(data.toString(), null, 0.1, 0);
+    assertThat(named.train().size()).isEqualTo(9);
+    assertThat(named.test().size()).isEqualTo(3);
+    for (int i = 0; i < 9; i++) {
+      assertThat(named.train().label(i)).isEqualTo(folder.label(i));
+      assertSame(named.train().image(i), folder.image(i));
+    }
+  }
+
+  /** The part files of a Spark-written table as {@code <split>-0000i-of-0000n.parquet}. */
+  private static void copyParts(Path table, Path to, String split) throws IOException {
+    List<Path> parts;
+    try (var files = Files.list(table)) {
+      parts = files.filter(p -> p.getFileName().toString().startsWith("part-")).sorted().toList();
+    }
+    for (int i = 0; i < parts.size(); i++) {
+      String name = String.format("%s-%05d-of-%05d.parquet", split, i, parts.size());
+      Files.copy(parts.get(i), to.resolve(name));
     }
   }
 
