@@ -38,6 +38,16 @@ final class ExecutorReplicas {
     return REPLICAS.computeIfAbsent(new Key(spec.runId(), rank), k -> new Replica(spec, data));
   }
 
+  /**
+   * Makes {@code data} run {@code runId}'s data in this JVM. Embedded, the executor is the driver's
+   * JVM: its workers read the driver's copy instead of opening a second one (a Parquet table's
+   * bytes would be held twice).
+   */
+  static void share(String runId, RunData data) {
+    dropOtherRuns(runId);
+    DATA.put(runId, data);
+  }
+
   /** Drops a replica whose step failed half-way (its gradients may hold part of a step). */
   static void evict(WorkerSpec spec, int rank) {
     Replica r = REPLICAS.remove(new Key(spec.runId(), rank));

@@ -67,6 +67,9 @@ final class SparkGradients implements GradientSource {
             threads > 0 ? threads : defaultThreads(sc, workers, takeTurns),
             takeTurns,
             faults);
+    if (sc.master().startsWith("local")) {
+      ExecutorReplicas.share(spec.runId(), context.data()); // this JVM is the executor
+    }
     flat.materializeGradients(context.root());
     List<Integer> list = IntStream.range(0, workers).boxed().toList();
     this.ranks = sc.parallelize(list, workers).persist(StorageLevel.MEMORY_ONLY());
