@@ -18,10 +18,7 @@ port="${SPARK_MASTER_PORT:-7077}"
 workers="${SPARK_WORKERS:-2}"
 cores="${SPARK_WORKER_CORES:-1}"
 memory="${SPARK_WORKER_MEMORY:-2g}"
-opens=(java.lang java.nio sun.nio.ch java.util java.lang.invoke sun.util.calendar java.util.concurrent
-  java.net java.io)
-opens=("${opens[@]/#/--add-opens=java.base/}")
-opens=("${opens[@]/%/=ALL-UNNAMED}")
+source "$here/bench/spark-opens.sh"
 
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 

@@ -28,10 +28,7 @@ if [[ ! -d "$work/images-$n" ]]; then
   /usr/bin/python3 "$here/bench/spark_images.py" "$work/images-$n" "$n"
 fi
 
-opens=(java.lang java.nio sun.nio.ch java.util java.lang.invoke sun.util.calendar
-  java.util.concurrent java.net java.io)
-opens=("${opens[@]/#/--add-opens=java.base/}")
-opens=("${opens[@]/%/=ALL-UNNAMED}")
+source "$here/bench/spark-opens.sh"
 # The driver loads the model too: the oneDNN cap of AMD Zen 5 hosts (docs/PLATFORMS.md), as the
 # launcher sets it; the driver passes it on to the executors.
 if [[ -z "${ONEDNN_MAX_CPU_ISA:-}" && -r /proc/cpuinfo ]] \

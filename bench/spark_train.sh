@@ -79,10 +79,7 @@ case "$mode" in
     limit="${2:-6400}"
     [[ -d "$work/png-$limit" ]] || /usr/bin/python3 "$here/bench/spark_images.py" "$work/png-$limit" "$limit"
     "$df" spark --help >/dev/null # builds the Spark module and its class path files
-    opens=(java.lang java.nio sun.nio.ch java.util java.lang.invoke sun.util.calendar
-      java.util.concurrent java.net java.io)
-    opens=("${opens[@]/#/--add-opens=java.base/}")
-    opens=("${opens[@]/%/=ALL-UNNAMED}")
+    source "$here/bench/spark-opens.sh"
     cp="$here/spark/target/densefractal-spark-0.1.0-SNAPSHOT.jar:$here/target/densefractal-0.1.0-SNAPSHOT.jar"
     cp="$cp:$(cat "$here/spark/target/run-classpath.txt")"
     table="$work/fmnist-$limit.parquet"
